@@ -1,0 +1,175 @@
+//! Stamps build metadata into `$OUT_DIR/build_info.rs`, included by `src/build_info.rs`.
+//!
+//! Git values come from the environment first (`TACHIKOMA_GIT_HASH`, `TACHIKOMA_GIT_BRANCH`: how
+//! Nix and release pipelines pass them in), then from `git`, else `unknown`. The build never fails
+//! for want of git or `.git`. To keep the hash current without rerunning on every source edit,
+//! the script tells cargo exactly which git files move when HEAD does.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[path = "src/rfc3339.rs"]
+mod rfc3339;
+
+const UNKNOWN: &str = "unknown";
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/rfc3339.rs");
+    for var in ["TACHIKOMA_GIT_HASH", "TACHIKOMA_GIT_BRANCH", "SOURCE_DATE_EPOCH", "CI"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+
+    let manifest_dir = PathBuf::from(env_or_unknown("CARGO_MANIFEST_DIR"));
+    let repo = GitRepo::containing(&manifest_dir);
+    if let Some(repo) = &repo {
+        repo.watch_head();
+    }
+
+    let git_hash = env_value("TACHIKOMA_GIT_HASH")
+        .or_else(|| repo.as_ref().and_then(|r| r.git(&["rev-parse", "--short", "HEAD"])));
+    let git_branch = env_value("TACHIKOMA_GIT_BRANCH").or_else(|| {
+        // Empty on a detached HEAD: then there is no branch to report.
+        repo.as_ref().and_then(|r| r.git(&["branch", "--show-current"]))
+    });
+
+    let out_dir = PathBuf::from(env_or_unknown("OUT_DIR"));
+    let values = [
+        ("version", env_or_unknown("CARGO_PKG_VERSION")),
+        ("git_hash", git_hash.unwrap_or_else(|| UNKNOWN.into())),
+        ("git_branch", git_branch.unwrap_or_else(|| UNKNOWN.into())),
+        ("build_time", build_time()),
+        ("target", env_or_unknown("TARGET")),
+        ("profile", cargo_profile(&out_dir)),
+        ("rustc", rustc_version().unwrap_or_else(|| UNKNOWN.into())),
+    ];
+
+    let mut code = String::from("BuildInfo {\n");
+    for (field, value) in &values {
+        writeln!(code, "    {field}: {value:?},").ok();
+    }
+    writeln!(code, "    ci: {},", is_ci()).ok();
+    writeln!(code, "    features: &{:?},", enabled_features()).ok();
+    code.push_str("}\n");
+
+    let path = out_dir.join("build_info.rs");
+    if let Err(err) = std::fs::write(&path, code) {
+        fail(&format!("cannot write {}: {err}", path.display()));
+    }
+}
+
+/// A non-empty environment variable.
+fn env_value(name: &str) -> Option<String> {
+    env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn env_or_unknown(name: &str) -> String {
+    env_value(name).unwrap_or_else(|| UNKNOWN.into())
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: tachikoma-common-core build script: {message}");
+    std::process::exit(1);
+}
+
+/// The git work tree this package is tracked in, if any.
+struct GitRepo {
+    manifest_dir: PathBuf,
+}
+
+impl GitRepo {
+    /// Only a repository that tracks this very package counts: a source tarball unpacked inside
+    /// some unrelated repository (a home directory, a vendor/ folder) must not borrow its hash.
+    fn containing(manifest_dir: &Path) -> Option<Self> {
+        let repo = Self { manifest_dir: manifest_dir.to_owned() };
+        repo.git(&["ls-files", "--error-unmatch", "--", "build.rs"])?;
+        Some(repo)
+    }
+
+    fn git(&self, args: &[&str]) -> Option<String> {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(&self.manifest_dir)
+            .args(args)
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn path(&self, args: &[&str]) -> Option<PathBuf> {
+        let path = PathBuf::from(self.git(args)?);
+        Some(if path.is_absolute() { path } else { self.manifest_dir.join(path) })
+    }
+
+    /// Rerun when HEAD moves: `HEAD` itself changes on checkout and branch switch (in a worktree
+    /// it is the worktree's own), the branch's ref on commit. Refs live loose under `refs/heads`
+    /// or in `packed-refs`; a commit to a packed branch writes a new loose file, which cargo sees
+    /// because it scans a watched directory recursively. Only existing paths are watched: cargo
+    /// reruns on every build for a missing one.
+    fn watch_head(&self) {
+        let Some(git_dir) = self.path(&["rev-parse", "--git-dir"]) else { return };
+        let common_dir = self.path(&["rev-parse", "--git-common-dir"]).unwrap_or_else(|| git_dir.clone());
+        let watched = [git_dir.join("HEAD"), common_dir.join("refs/heads"), common_dir.join("packed-refs")];
+        for path in watched.iter().filter(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible builds) when set, else now. A malformed value fails the
+/// build rather than stamping a wrong time, as the reproducible-builds specification asks.
+fn build_time() -> String {
+    let secs = match env_value("SOURCE_DATE_EPOCH") {
+        Some(value) => value.parse::<i64>().unwrap_or_else(|_| {
+            fail(&format!("SOURCE_DATE_EPOCH must be an integer number of seconds, got {value:?}"))
+        }),
+        None => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+    };
+    rfc3339::format_unix_seconds(secs)
+}
+
+/// Cargo tells build scripts only `PROFILE=debug|release`; the named profile is the directory
+/// `OUT_DIR` sits in: `<target-dir>[/<triple>]/<profile-dir>/build/<pkg>-<hash>/out`.
+/// Cargo names that directory `debug` for dev and `release` for bench too: bench is the release
+/// directory's profile with debug info.
+fn cargo_profile(out_dir: &Path) -> String {
+    let dir = out_dir.ancestors().nth(3).and_then(Path::file_name).and_then(|n| n.to_str());
+    match dir {
+        Some("debug") => "dev".into(),
+        Some("release") if env_value("DEBUG").is_some_and(|d| d != "false" && d != "0") => "bench".into(),
+        Some(name) => name.into(),
+        None => UNKNOWN.into(),
+    }
+}
+
+fn is_ci() -> bool {
+    env_value("CI").is_some_and(|v| v != "false" && v != "0")
+}
+
+/// This build's features of this package, exactly as Cargo.toml names them.
+fn enabled_features() -> Vec<String> {
+    let mut features: Vec<String> = env::var("CARGO_CFG_FEATURE")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    features.sort();
+    features
+}
+
+fn rustc_version() -> Option<String> {
+    let rustc = env::var_os("RUSTC")?;
+    let output = Command::new(rustc).arg("--version").output().ok()?;
+    let version = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && !version.is_empty()).then_some(version)
+}
