@@ -19,21 +19,26 @@ const UNKNOWN: &str = "unknown";
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/rfc3339.rs");
-    for var in ["TACHIKOMA_GIT_HASH", "TACHIKOMA_GIT_BRANCH", "SOURCE_DATE_EPOCH", "CI"] {
+    for var in [
+        "TACHIKOMA_GIT_HASH",
+        "TACHIKOMA_GIT_BRANCH",
+        "SOURCE_DATE_EPOCH",
+        "CI",
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
     let manifest_dir = PathBuf::from(env_or_unknown("CARGO_MANIFEST_DIR"));
-    let repo = GitRepo::containing(&manifest_dir);
-    if let Some(repo) = &repo {
-        repo.watch_head();
-    }
+    let repo = GitRepo::discover(&manifest_dir).filter(GitRepo::tracks_this_package);
 
-    let git_hash = env_value("TACHIKOMA_GIT_HASH")
-        .or_else(|| repo.as_ref().and_then(|r| r.git(&["rev-parse", "--short", "HEAD"])));
+    let git_hash = env_value("TACHIKOMA_GIT_HASH").or_else(|| {
+        repo.as_ref()
+            .and_then(|r| r.git(&["rev-parse", "--short", "HEAD"]))
+    });
     let git_branch = env_value("TACHIKOMA_GIT_BRANCH").or_else(|| {
         // Empty on a detached HEAD: then there is no branch to report.
-        repo.as_ref().and_then(|r| r.git(&["branch", "--show-current"]))
+        repo.as_ref()
+            .and_then(|r| r.git(&["branch", "--show-current"]))
     });
 
     let out_dir = PathBuf::from(env_or_unknown("OUT_DIR"));
@@ -63,7 +68,10 @@ fn main() {
 
 /// A non-empty environment variable.
 fn env_value(name: &str) -> Option<String> {
-    env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 fn env_or_unknown(name: &str) -> String {
@@ -81,12 +89,35 @@ struct GitRepo {
 }
 
 impl GitRepo {
+    /// The repository whose work tree holds `manifest_dir`; from here on, the build script
+    /// reruns when its HEAD moves.
+    fn discover(manifest_dir: &Path) -> Option<Self> {
+        let repo = Self {
+            manifest_dir: manifest_dir.to_owned(),
+        };
+        let git_dir = repo.path(&["rev-parse", "--git-dir"])?;
+        let common_dir = repo
+            .path(&["rev-parse", "--git-common-dir"])
+            .unwrap_or_else(|| git_dir.clone());
+        repo.watch([
+            git_dir.join("HEAD"),
+            common_dir.join("refs/heads"),
+            common_dir.join("packed-refs"),
+        ]);
+        Some(repo)
+    }
+
     /// Only a repository that tracks this very package counts: a source tarball unpacked inside
     /// some unrelated repository (a home directory, a vendor/ folder) must not borrow its hash.
-    fn containing(manifest_dir: &Path) -> Option<Self> {
-        let repo = Self { manifest_dir: manifest_dir.to_owned() };
-        repo.git(&["ls-files", "--error-unmatch", "--", "build.rs"])?;
-        Some(repo)
+    /// Until the package is added, the index is watched too, so `git add` is noticed.
+    fn tracks_this_package(&self) -> bool {
+        let tracked = self
+            .git(&["ls-files", "--error-unmatch", "--", "build.rs"])
+            .is_some();
+        if !tracked {
+            self.watch(self.path(&["rev-parse", "--git-path", "index"]));
+        }
+        tracked
     }
 
     fn git(&self, args: &[&str]) -> Option<String> {
@@ -105,7 +136,11 @@ impl GitRepo {
 
     fn path(&self, args: &[&str]) -> Option<PathBuf> {
         let path = PathBuf::from(self.git(args)?);
-        Some(if path.is_absolute() { path } else { self.manifest_dir.join(path) })
+        Some(if path.is_absolute() {
+            path
+        } else {
+            self.manifest_dir.join(path)
+        })
     }
 
     /// Rerun when HEAD moves: `HEAD` itself changes on checkout and branch switch (in a worktree
@@ -113,11 +148,8 @@ impl GitRepo {
     /// or in `packed-refs`; a commit to a packed branch writes a new loose file, which cargo sees
     /// because it scans a watched directory recursively. Only existing paths are watched: cargo
     /// reruns on every build for a missing one.
-    fn watch_head(&self) {
-        let Some(git_dir) = self.path(&["rev-parse", "--git-dir"]) else { return };
-        let common_dir = self.path(&["rev-parse", "--git-common-dir"]).unwrap_or_else(|| git_dir.clone());
-        let watched = [git_dir.join("HEAD"), common_dir.join("refs/heads"), common_dir.join("packed-refs")];
-        for path in watched.iter().filter(|p| p.exists()) {
+    fn watch(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        for path in paths.into_iter().filter(|p| p.exists()) {
             println!("cargo:rerun-if-changed={}", path.display());
         }
     }
@@ -128,7 +160,9 @@ impl GitRepo {
 fn build_time() -> String {
     let secs = match env_value("SOURCE_DATE_EPOCH") {
         Some(value) => value.parse::<i64>().unwrap_or_else(|_| {
-            fail(&format!("SOURCE_DATE_EPOCH must be an integer number of seconds, got {value:?}"))
+            fail(&format!(
+                "SOURCE_DATE_EPOCH must be an integer number of seconds, got {value:?}"
+            ))
         }),
         None => SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -142,10 +176,16 @@ fn build_time() -> String {
 /// Cargo names that directory `debug` for dev and `release` for bench too: bench is the release
 /// directory's profile with debug info.
 fn cargo_profile(out_dir: &Path) -> String {
-    let dir = out_dir.ancestors().nth(3).and_then(Path::file_name).and_then(|n| n.to_str());
+    let dir = out_dir
+        .ancestors()
+        .nth(3)
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str());
     match dir {
         Some("debug") => "dev".into(),
-        Some("release") if env_value("DEBUG").is_some_and(|d| d != "false" && d != "0") => "bench".into(),
+        Some("release") if env_value("DEBUG").is_some_and(|d| d != "false" && d != "0") => {
+            "bench".into()
+        }
         Some(name) => name.into(),
         None => UNKNOWN.into(),
     }

@@ -19,9 +19,17 @@ pub struct Backend {
 /// Every backend this binary was compiled with, in [`BackendId::ALL`] order.
 pub const COMPILED_IN: &[Backend] = &[
     #[cfg(feature = "claude")]
-    Backend { id: BackendId::Claude, endpoint: "https://api.anthropic.com/v1", credential_var: Some("ANTHROPIC_API_KEY") },
+    Backend {
+        id: BackendId::Claude,
+        endpoint: "https://api.anthropic.com/v1",
+        credential_var: Some("ANTHROPIC_API_KEY"),
+    },
     #[cfg(feature = "openai")]
-    Backend { id: BackendId::OpenAi, endpoint: "https://api.openai.com/v1", credential_var: Some("OPENAI_API_KEY") },
+    Backend {
+        id: BackendId::OpenAi,
+        endpoint: "https://api.openai.com/v1",
+        credential_var: Some("OPENAI_API_KEY"),
+    },
     #[cfg(feature = "gemini")]
     Backend {
         id: BackendId::Gemini,
@@ -29,7 +37,11 @@ pub const COMPILED_IN: &[Backend] = &[
         credential_var: Some("GEMINI_API_KEY"),
     },
     #[cfg(feature = "ollama")]
-    Backend { id: BackendId::Ollama, endpoint: "http://127.0.0.1:11434/api", credential_var: None },
+    Backend {
+        id: BackendId::Ollama,
+        endpoint: "http://127.0.0.1:11434/api",
+        credential_var: None,
+    },
 ];
 
 /// Why a backend client could not be had.
@@ -37,17 +49,30 @@ pub const COMPILED_IN: &[Backend] = &[
 pub enum Error {
     #[error("backend {0} is not compiled into this build (rebuild with `--features {0}`)")]
     NotCompiledIn(BackendId),
-    #[cfg(any(feature = "claude", feature = "openai", feature = "gemini", feature = "ollama"))]
+    #[cfg(any(
+        feature = "claude",
+        feature = "openai",
+        feature = "gemini",
+        feature = "ollama"
+    ))]
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
 }
 
 /// The backend `id`, if compiled in.
 pub fn backend(id: BackendId) -> Result<&'static Backend, Error> {
-    COMPILED_IN.iter().find(|b| b.id == id).ok_or(Error::NotCompiledIn(id))
+    COMPILED_IN
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or(Error::NotCompiledIn(id))
 }
 
-#[cfg(any(feature = "claude", feature = "openai", feature = "gemini", feature = "ollama"))]
+#[cfg(any(
+    feature = "claude",
+    feature = "openai",
+    feature = "gemini",
+    feature = "ollama"
+))]
 impl Backend {
     /// An HTTP client for this backend: rustls (no OpenSSL, so musl builds stay static),
     /// identifying itself with the build's version and commit.
@@ -83,7 +108,11 @@ mod tests {
         assert_eq!(names, expected);
         for id in BackendId::ALL {
             assert_eq!(backend(id).is_ok(), expected.contains(&id.name()), "{id}");
-            assert_eq!(tachikoma_common_core::BUILD_INFO.has_feature(id.name()), expected.contains(&id.name()), "{id}");
+            assert_eq!(
+                tachikoma_common_core::BUILD_INFO.has_feature(id.name()),
+                expected.contains(&id.name()),
+                "{id}"
+            );
         }
     }
 
@@ -95,12 +124,19 @@ mod tests {
         }
     }
 
-    #[cfg(any(feature = "claude", feature = "openai", feature = "gemini", feature = "ollama"))]
+    #[cfg(any(
+        feature = "claude",
+        feature = "openai",
+        feature = "gemini",
+        feature = "ollama"
+    ))]
     #[test]
     fn every_compiled_in_backend_gets_a_client() {
         for backend in COMPILED_IN {
             assert!(backend.endpoint.starts_with("http"), "{backend:?}");
-            backend.client().unwrap_or_else(|e| panic!("{}: {e}", backend.id));
+            backend
+                .client()
+                .unwrap_or_else(|e| panic!("{}: {e}", backend.id));
         }
     }
 }

@@ -55,7 +55,9 @@ fn main() -> ExitCode {
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Version { json: true } => println!("{}", BUILD_INFO.to_json()),
-        Command::Version { json: false } => println!("tachikoma {}\n{BUILD_INFO}", BUILD_INFO.version),
+        Command::Version { json: false } => {
+            println!("tachikoma {}\n{BUILD_INFO}", BUILD_INFO.version)
+        }
         Command::Backends => {
             let backends = tachikoma_backends::COMPILED_IN;
             if backends.is_empty() {
@@ -63,7 +65,11 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             for backend in backends {
                 let credential = backend.credential_var.unwrap_or("(no key needed)");
-                println!("{:<8} {:<52} {credential}", backend.id.name(), backend.endpoint);
+                println!(
+                    "{:<8} {:<52} {credential}",
+                    backend.id.name(),
+                    backend.endpoint
+                );
             }
         }
     }

@@ -3,8 +3,15 @@
 use std::process::{Command, Output};
 
 fn tachikoma(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_tachikoma")).args(args).output().expect("run tachikoma");
-    assert!(output.status.success(), "tachikoma {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(env!("CARGO_BIN_EXE_tachikoma"))
+        .args(args)
+        .output()
+        .expect("run tachikoma");
+    assert!(
+        output.status.success(),
+        "tachikoma {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -13,7 +20,8 @@ fn stdout(args: &[&str]) -> String {
 }
 
 fn build_info() -> serde_json::Value {
-    serde_json::from_str(stdout(&["version", "--json"]).trim_end()).expect("version --json prints JSON")
+    serde_json::from_str(stdout(&["version", "--json"]).trim_end())
+        .expect("version --json prints JSON")
 }
 
 #[test]
@@ -21,8 +29,19 @@ fn version_json_is_one_line_with_the_whole_contract() {
     let text = stdout(&["version", "--json"]);
     assert_eq!(text.lines().count(), 1, "{text}");
     let info = build_info();
-    for key in ["version", "git_hash", "git_branch", "build_time", "target", "profile", "rustc"] {
-        assert!(info[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {info}");
+    for key in [
+        "version",
+        "git_hash",
+        "git_branch",
+        "build_time",
+        "target",
+        "profile",
+        "rustc",
+    ] {
+        assert!(
+            info[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} in {info}"
+        );
     }
     assert!(info["ci"].is_boolean());
     assert!(info["features"].is_array());
@@ -46,8 +65,18 @@ fn dash_dash_version_is_one_line_of_version_hash_target_profile() {
 fn long_version_shows_every_value() {
     let text = stdout(&["version"]);
     let info = build_info();
-    for key in ["git_hash", "git_branch", "build_time", "target", "profile", "rustc"] {
-        assert!(text.contains(info[key].as_str().unwrap()), "{key} missing from:\n{text}");
+    for key in [
+        "git_hash",
+        "git_branch",
+        "build_time",
+        "target",
+        "profile",
+        "rustc",
+    ] {
+        assert!(
+            text.contains(info[key].as_str().unwrap()),
+            "{key} missing from:\n{text}"
+        );
     }
 }
 
@@ -57,17 +86,25 @@ fn backends_lists_exactly_the_compiled_in_ones() {
     let features = build_info()["features"].as_array().unwrap().clone();
     for backend in ["claude", "openai", "gemini", "ollama"] {
         let compiled = features.iter().any(|f| f == backend);
-        let listed = text.lines().any(|l| l.split_whitespace().next() == Some(backend));
+        let listed = text
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(backend));
         assert_eq!(compiled, listed, "{backend}:\n{text}");
     }
-    if !features.iter().any(|f| ["claude", "openai", "gemini", "ollama"].contains(&f.as_str().unwrap())) {
+    if !features
+        .iter()
+        .any(|f| ["claude", "openai", "gemini", "ollama"].contains(&f.as_str().unwrap()))
+    {
         assert!(text.contains("no backend is compiled in"), "{text}");
     }
 }
 
 #[test]
 fn unknown_subcommand_fails_with_usage() {
-    let output = Command::new(env!("CARGO_BIN_EXE_tachikoma")).arg("frobnicate").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_tachikoma"))
+        .arg("frobnicate")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("Usage"));
 }

@@ -33,12 +33,16 @@ impl BuildInfo {
     /// The one-line form `tachikoma --version` prints after the program name:
     /// `0.1.0 (1a2b3c4 x86_64-unknown-linux-musl dist)`.
     pub fn version_line(&self) -> String {
-        format!("{} ({} {} {})", self.version, self.git_hash, self.target, self.profile)
+        format!(
+            "{} ({} {} {})",
+            self.version, self.git_hash, self.target, self.profile
+        )
     }
 
     /// One line of JSON: the contract shared by the CLI, the server and the addon.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|err| unreachable!("BuildInfo always serializes: {err}"))
+        serde_json::to_string(self)
+            .unwrap_or_else(|err| unreachable!("BuildInfo always serializes: {err}"))
     }
 
     /// Whether a cargo feature of `tachikoma-common-core` is enabled in this build.
@@ -50,7 +54,11 @@ impl BuildInfo {
 impl std::fmt::Display for BuildInfo {
     /// The human-readable long form of `tachikoma version`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let features = if self.features.is_empty() { "(none)".to_owned() } else { self.features.join(", ") };
+        let features = if self.features.is_empty() {
+            "(none)".to_owned()
+        } else {
+            self.features.join(", ")
+        };
         writeln!(f, "version:    {}", self.version)?;
         writeln!(f, "commit:     {}", self.git_hash)?;
         writeln!(f, "branch:     {}", self.git_branch)?;
@@ -69,43 +77,82 @@ mod tests {
 
     #[test]
     fn json_has_every_field_of_the_contract() {
-        let value: serde_json::Value = serde_json::from_str(&BUILD_INFO.to_json()).expect("valid JSON");
+        let value: serde_json::Value =
+            serde_json::from_str(&BUILD_INFO.to_json()).expect("valid JSON");
         let object = value.as_object().expect("a JSON object");
         let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["build_time", "ci", "features", "git_branch", "git_hash", "profile", "rustc", "target", "version"]
+            [
+                "build_time",
+                "ci",
+                "features",
+                "git_branch",
+                "git_hash",
+                "profile",
+                "rustc",
+                "target",
+                "version"
+            ]
         );
-        assert!(BUILD_INFO.to_json().lines().count() == 1, "JSON must be one line");
+        assert!(
+            BUILD_INFO.to_json().lines().count() == 1,
+            "JSON must be one line"
+        );
     }
 
     #[test]
     fn values_come_from_this_build() {
         assert_eq!(BUILD_INFO.version, env!("CARGO_PKG_VERSION"));
-        assert!(BUILD_INFO.rustc.starts_with("rustc "), "{}", BUILD_INFO.rustc);
-        assert!(BUILD_INFO.target.starts_with(std::env::consts::ARCH), "{}", BUILD_INFO.target);
-        assert_eq!(BUILD_INFO.has_feature("mimalloc"), cfg!(feature = "mimalloc"));
-        assert_eq!(BUILD_INFO.has_feature("all-backends"), cfg!(feature = "all-backends"));
+        assert!(
+            BUILD_INFO.rustc.starts_with("rustc "),
+            "{}",
+            BUILD_INFO.rustc
+        );
+        assert!(
+            BUILD_INFO.target.starts_with(std::env::consts::ARCH),
+            "{}",
+            BUILD_INFO.target
+        );
+        assert_eq!(
+            BUILD_INFO.has_feature("mimalloc"),
+            cfg!(feature = "mimalloc")
+        );
+        assert_eq!(
+            BUILD_INFO.has_feature("all-backends"),
+            cfg!(feature = "all-backends")
+        );
         let mut sorted = BUILD_INFO.features.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, BUILD_INFO.features);
         // Test builds run with debug assertions only in dev-like profiles.
-        assert_eq!(cfg!(debug_assertions), matches!(BUILD_INFO.profile, "dev" | "ci" | "test"));
+        assert_eq!(
+            cfg!(debug_assertions),
+            matches!(BUILD_INFO.profile, "dev" | "ci" | "test")
+        );
     }
 
     #[test]
     fn build_time_is_rfc3339_utc() {
         let t = BUILD_INFO.build_time.as_bytes();
         assert_eq!(t.len(), 20, "{}", BUILD_INFO.build_time);
-        assert_eq!((t[4], t[7], t[10], t[13], t[16], t[19]), (b'-', b'-', b'T', b':', b':', b'Z'));
+        assert_eq!(
+            (t[4], t[7], t[10], t[13], t[16], t[19]),
+            (b'-', b'-', b'T', b':', b':', b'Z')
+        );
     }
 
     #[test]
     fn version_line_is_one_line_with_hash_target_profile() {
         let line = BUILD_INFO.version_line();
         assert!(!line.contains('\n'));
-        for part in [BUILD_INFO.version, BUILD_INFO.git_hash, BUILD_INFO.target, BUILD_INFO.profile] {
+        for part in [
+            BUILD_INFO.version,
+            BUILD_INFO.git_hash,
+            BUILD_INFO.target,
+            BUILD_INFO.profile,
+        ] {
             assert!(line.contains(part), "{line} lacks {part}");
         }
     }
@@ -113,7 +160,12 @@ mod tests {
     #[test]
     fn long_form_names_every_value() {
         let text = BUILD_INFO.to_string();
-        for part in [BUILD_INFO.version, BUILD_INFO.git_hash, BUILD_INFO.build_time, BUILD_INFO.rustc] {
+        for part in [
+            BUILD_INFO.version,
+            BUILD_INFO.git_hash,
+            BUILD_INFO.build_time,
+            BUILD_INFO.rustc,
+        ] {
             assert!(text.contains(part), "{text} lacks {part}");
         }
         assert_eq!(text.lines().count(), 9);

@@ -55,7 +55,12 @@ mod rfc3339_tests {
                     4 | 6 | 9 | 11 => 30,
                     _ => 31,
                 };
-                assert_eq!(&p[8..], format!("{month_length:02}"), "last day of {}", &p[..7]);
+                assert_eq!(
+                    &p[8..],
+                    format!("{month_length:02}"),
+                    "last day of {}",
+                    &p[..7]
+                );
             }
             previous = current;
         }

@@ -22,7 +22,10 @@ pub enum Signal {
 
 /// A multi-threaded tokio runtime with every driver the binaries use.
 pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tachikoma-worker").build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tachikoma-worker")
+        .build()
 }
 
 /// Runs `work` on a fresh runtime until it completes or SIGINT/SIGTERM arrives.
@@ -35,7 +38,10 @@ pub fn run<F: Future>(work: F) -> io::Result<Outcome<F::Output>> {
 }
 
 /// Runs `work` until it completes or `shutdown` resolves, whichever is first.
-pub async fn run_until<F: Future>(work: F, shutdown: impl Future<Output = Signal>) -> Outcome<F::Output> {
+pub async fn run_until<F: Future>(
+    work: F,
+    shutdown: impl Future<Output = Signal>,
+) -> Outcome<F::Output> {
     tokio::select! {
         value = work => Outcome::Completed(value),
         signal = shutdown => {
@@ -86,7 +92,9 @@ mod tests {
     #[test]
     fn shutdown_cancels_pending_work() {
         let runtime = runtime().unwrap();
-        let outcome = runtime.block_on(run_until(std::future::pending::<()>(), async { Signal::Terminate }));
+        let outcome = runtime.block_on(run_until(std::future::pending::<()>(), async {
+            Signal::Terminate
+        }));
         assert_eq!(outcome, Outcome::Interrupted(Signal::Terminate));
     }
 
@@ -97,7 +105,10 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(60)).await;
             Signal::Interrupt
         };
-        assert_eq!(runtime.block_on(run_until(async { "done" }, shutdown)), Outcome::Completed("done"));
+        assert_eq!(
+            runtime.block_on(run_until(async { "done" }, shutdown)),
+            Outcome::Completed("done")
+        );
     }
 
     #[cfg(unix)]
@@ -106,7 +117,9 @@ mod tests {
         let pid = std::process::id().to_string();
         let outcome = run(async move {
             // The handlers are installed before this runs: the signal cannot be lost.
-            let status = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+            let status = std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status();
             assert!(status.unwrap().success());
             std::future::pending::<()>().await
         })

@@ -44,7 +44,10 @@ impl FromStr for BackendId {
     type Err = UnknownBackend;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| UnknownBackend(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| UnknownBackend(s.to_owned()))
     }
 }
 
@@ -66,7 +69,10 @@ pub struct Message {
 
 impl Message {
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
+        Self {
+            role,
+            content: content.into(),
+        }
     }
 }
 
@@ -79,7 +85,10 @@ mod tests {
     fn names_round_trip_and_match_serde() {
         for backend in BackendId::ALL {
             assert_eq!(backend.name().parse::<BackendId>(), Ok(backend));
-            assert_eq!(serde_json::to_string(&backend).unwrap(), format!("\"{backend}\""));
+            assert_eq!(
+                serde_json::to_string(&backend).unwrap(),
+                format!("\"{backend}\"")
+            );
         }
     }
 

@@ -12,12 +12,17 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 
 /// The service's routes: `GET /version` (the build-metadata JSON) and `GET /health`.
 pub fn router() -> Router {
-    Router::new().route("/version", get(version)).route("/health", get(health))
+    Router::new()
+        .route("/version", get(version))
+        .route("/health", get(health))
 }
 
 async fn version() -> impl IntoResponse {
     // The exact bytes `tachikoma version --json` prints, so clients can compare them.
-    ([(header::CONTENT_TYPE, "application/json")], BUILD_INFO.to_json())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        BUILD_INFO.to_json(),
+    )
 }
 
 async fn health() -> &'static str {
@@ -32,12 +37,21 @@ mod tests {
     use tower::ServiceExt;
 
     async fn get(path: &str) -> (StatusCode, Option<String>, String) {
-        let response = router().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        let response = router()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
-        let content_type =
-            response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned());
         let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
-        (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+        (
+            status,
+            content_type,
+            String::from_utf8(body.to_vec()).unwrap(),
+        )
     }
 
     #[tokio::test]

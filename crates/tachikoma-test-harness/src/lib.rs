@@ -13,12 +13,18 @@ pub use tachikoma_common_core::test_utils::{insta, proptest};
 
 /// The root of the workspace these tests belong to.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/<name> is two levels deep").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/<name> is two levels deep")
+        .to_owned()
 }
 
 /// Runs `command`, panicking with its output unless it succeeds.
 pub fn run_ok(command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
@@ -43,21 +49,34 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
             .env("GIT_COMMITTER_NAME", "Tachikoma Tests")
             .env("GIT_COMMITTER_EMAIL", "tests@tachikoma.invalid"),
     );
-    String::from_utf8(output.stdout).expect("git prints UTF-8").trim().to_owned()
+    String::from_utf8(output.stdout)
+        .expect("git prints UTF-8")
+        .trim()
+        .to_owned()
 }
 
 /// Copies the workspace's source (what git tracks, plus untracked files it does not ignore, so
 /// uncommitted work is tested too) to `dest`, without `.git` and `target`.
 pub fn copy_workspace_to(dest: &Path) {
     let root = workspace_root();
-    let listing = git(&root, &["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+    let listing = git(
+        &root,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    );
     for relative in listing.split('\0').filter(|p| !p.is_empty()) {
         let from = root.join(relative);
         if !from.is_file() {
             continue; // deleted in the work tree but not yet in the index
         }
         let to = dest.join(relative);
-        std::fs::create_dir_all(to.parent().expect("a file has a parent")).expect("create directory");
+        std::fs::create_dir_all(to.parent().expect("a file has a parent"))
+            .expect("create directory");
         std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
     }
 }
@@ -71,11 +90,17 @@ pub struct TempRepo {
 impl TempRepo {
     /// A new repository on branch `main` with the workspace as its first commit.
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new().prefix("tachikoma-repo-").tempdir().expect("temporary directory");
+        let dir = tempfile::Builder::new()
+            .prefix("tachikoma-repo-")
+            .tempdir()
+            .expect("temporary directory");
         copy_workspace_to(dir.path());
         git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
         git(dir.path(), &["add", "--all"]);
-        git(dir.path(), &["commit", "--quiet", "--message", "workspace copy"]);
+        git(
+            dir.path(),
+            &["commit", "--quiet", "--message", "workspace copy"],
+        );
         Self { dir }
     }
 
@@ -99,7 +124,8 @@ impl TempRepo {
         text.push_str(line);
         text.push('\n');
         std::fs::write(&path, text).expect("write file");
-        self.git(&["commit", "--quiet", "--all", "--message", line]);
+        self.git(&["add", "--", file]);
+        self.git(&["commit", "--quiet", "--message", line]);
         self.head()
     }
 }
@@ -140,7 +166,9 @@ impl Built {
     /// Whether `package`'s build script was run (not merely found fresh).
     pub fn ran_build_script_of(&self, package: &str) -> bool {
         let marker = format!("build/{package}-");
-        self.stderr.lines().any(|l| l.contains("Running") && l.contains(&marker) && l.contains("build-script-build"))
+        self.stderr.lines().any(|l| {
+            l.contains("Running") && l.contains(&marker) && l.contains("build-script-build")
+        })
     }
 }
 
@@ -148,11 +176,20 @@ impl CargoBuild {
     /// `cargo build --locked` of `workspace` into `target_dir`. The environment variables the
     /// build script reads are cleared, so each test says what it sets.
     pub fn new(workspace: &Path, target_dir: &Path) -> Self {
-        let env = ["TACHIKOMA_GIT_HASH", "TACHIKOMA_GIT_BRANCH", "SOURCE_DATE_EPOCH"]
-            .into_iter()
-            .map(|k| (k.to_owned(), None))
-            .collect();
-        Self { workspace: workspace.to_owned(), target_dir: target_dir.to_owned(), args: Vec::new(), env }
+        let env = [
+            "TACHIKOMA_GIT_HASH",
+            "TACHIKOMA_GIT_BRANCH",
+            "SOURCE_DATE_EPOCH",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), None))
+        .collect();
+        Self {
+            workspace: workspace.to_owned(),
+            target_dir: target_dir.to_owned(),
+            args: Vec::new(),
+            env,
+        }
     }
 
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
@@ -168,23 +205,57 @@ impl CargoBuild {
 
     /// Builds, panicking with cargo's output on failure.
     pub fn run(&self) -> Built {
+        self.try_run().unwrap_or_else(|failure| panic!("{failure}"))
+    }
+
+    /// Builds; on failure, the error is cargo's output.
+    pub fn try_run(&self) -> Result<Built, String> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command
             .current_dir(&self.workspace)
-            .args(["build", "--locked", "-v", "--message-format=json-render-diagnostics"])
+            .args([
+                "build",
+                "--locked",
+                "-v",
+                "--message-format=json-render-diagnostics",
+            ])
             .args(&self.args)
             .env("CARGO_TARGET_DIR", &self.target_dir)
             // A nested build must not inherit the outer test build's compiler wrappers or flags.
             .env_remove("RUSTC_WRAPPER")
             .env_remove("RUSTC_WORKSPACE_WRAPPER");
+        // Nor the variables cargo set for this test process: crates that read e.g.
+        // CARGO_MANIFEST_DIR (ring) would see a changed value and rebuild.
+        const PER_PACKAGE: [&str; 6] = [
+            "CARGO_MANIFEST_",
+            "CARGO_PKG_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+        ];
+        for (key, _) in std::env::vars_os() {
+            if PER_PACKAGE
+                .iter()
+                .any(|prefix| key.to_string_lossy().starts_with(prefix))
+            {
+                command.env_remove(key);
+            }
+        }
         for (key, value) in &self.env {
             match value {
                 Some(value) => command.env(key, value),
                 None => command.env_remove(key),
             };
         }
-        let output = run_ok(&mut command);
+        let output = command
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if !output.status.success() {
+            return Err(format!("{command:?} failed ({}):\n{stderr}", output.status));
+        }
         let files = String::from_utf8_lossy(&output.stdout)
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -200,8 +271,59 @@ impl CargoBuild {
                 files
             })
             .collect();
-        Built { files, stderr: String::from_utf8_lossy(&output.stderr).into_owned() }
+        Ok(Built { files, stderr })
     }
+}
+
+/// The target directory and cargo profile this test binary was built with, so a nested build
+/// of the workspace's binaries reuses the artifacts of the outer one.
+pub fn outer_target_dir_and_profile() -> (PathBuf, String) {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // <target-dir>/<profile-dir>/deps/<test>-<hash>
+    let profile_dir = exe
+        .ancestors()
+        .nth(2)
+        .expect("a test binary lives in <profile>/deps");
+    let name = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a UTF-8 profile directory");
+    let profile = match name {
+        "debug" => "dev",
+        "release" => "release",
+        other => other,
+    };
+    (
+        profile_dir
+            .parent()
+            .expect("the target directory")
+            .to_owned(),
+        profile.to_owned(),
+    )
+}
+
+/// A `PATH` with every program of the current one except git: builds "on a machine without
+/// git". The directory of links lives as long as the returned handle.
+pub fn path_without_git() -> (tempfile::TempDir, std::ffi::OsString) {
+    let dir = tempfile::Builder::new()
+        .prefix("tachikoma-no-git-")
+        .tempdir()
+        .expect("temporary directory");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for entry in std::env::split_paths(&path)
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name();
+        let link = dir.path().join(&name);
+        if name.to_string_lossy().starts_with("git") || link.exists() {
+            continue; // git itself, or shadowed by an earlier PATH entry
+        }
+        std::os::unix::fs::symlink(entry.path(), link).expect("link a program");
+    }
+    let new_path = dir.path().as_os_str().to_owned();
+    (dir, new_path)
 }
 
 /// Runs a built binary and returns its standard output, panicking unless it succeeds.
@@ -234,7 +356,9 @@ impl Server {
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let mut first_line = String::new();
         let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout).read_line(&mut first_line).expect("read the server's first line");
+        BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .expect("read the server's first line");
         let addr = first_line
             .trim()
             .strip_prefix("listening on http://")
@@ -250,11 +374,22 @@ impl Server {
     /// A plain HTTP/1.1 GET; returns the status code and the body.
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(self.addr).expect("connect to the server");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("set timeout");
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).expect("send");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("send");
         let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read the response");
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP head: {response}"));
+        stream
+            .read_to_string(&mut response)
+            .expect("read the response");
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("no HTTP head: {response}"));
         let status = head
             .split_whitespace()
             .nth(1)
@@ -265,13 +400,20 @@ impl Server {
 
     /// Sends `signal` (e.g. "TERM", "INT") and waits up to `timeout` for the exit.
     pub fn stop_with(mut self, signal: &str, timeout: Duration) -> ExitStatus {
-        run_ok(Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()));
+        run_ok(
+            Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(self.child.id().to_string()),
+        );
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the server") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "the server did not exit within {timeout:?} of SIG{signal}");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit within {timeout:?} of SIG{signal}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -1,0 +1,60 @@
+//! `tachikoma-server` as operators run it: binds, serves, stops cleanly on signals.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use tachikoma_test_harness::Server;
+
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_tachikoma-server"))
+}
+
+#[test]
+fn serves_health_and_version_then_stops_on_sigterm() {
+    let server = Server::start(binary());
+    assert!(server.addr().ip().is_loopback());
+    assert_eq!(server.get("/health"), (200, "ok".to_owned()));
+    let (status, body) = server.get("/version");
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(server.get("/missing").0, 404);
+    let status = server.stop_with("TERM", Duration::from_secs(10));
+    assert!(
+        status.success(),
+        "SIGTERM should be a clean exit, got {status}"
+    );
+}
+
+#[test]
+fn stops_cleanly_on_sigint() {
+    let server = Server::start(binary());
+    assert_eq!(server.get("/health").0, 200);
+    assert!(server.stop_with("INT", Duration::from_secs(10)).success());
+}
+
+#[test]
+fn an_address_in_use_is_a_clear_error() {
+    let server = Server::start(binary());
+    let output = Command::new(binary())
+        .args(["--bind", &server.addr().to_string()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&server.addr().to_string()) && stderr.contains("in use"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_malformed_address_is_a_usage_error() {
+    let output = Command::new(binary())
+        .args(["--bind", "localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--bind"));
+}
