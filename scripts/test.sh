@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite, with its own set-up: what CI (.ci/run) and developers run.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/test.sh [--no-install]
+
+Installs what the tests need when it is missing (Debian packages, the pinned Rust toolchain and
+its targets, cargo tools), then runs: rustfmt, clippy (warnings are errors), shellcheck, the
+workspace tests (cargo nextest, profile ci) and the build-script tests, which build and run
+every target. --no-install fails on a missing tool instead of installing it.
+USAGE
+}
+install=true
+case "${1:-}" in
+  -h | --help) usage; exit 0 ;;
+  --no-install) install=false ;;
+  "") ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+cd "$(repo_root)"
+command -v rustup >/dev/null 2>&1 || die "rustup is needed: https://rustup.rs"
+
+programs=(git node shellcheck qemu-aarch64 nix-instantiate)
+while read -r target; do
+  mapfile -t -O ${#programs[@]} programs < <(target_tools "$target")
+done < <(targets)
+
+if $install; then
+  ensure_programs "${programs[@]}"
+  # The toolchain, components and targets of rust-toolchain.toml.
+  rustup toolchain install >&2
+  mapfile -t all_targets < <(targets)
+  ensure_rust_targets "${all_targets[@]}"
+  ensure_cargo_tool cargo-nextest cargo-nextest
+  ensure_cargo_tool nixpkgs-fmt nixpkgs-fmt
+  ensure_cargo_tool deadnix deadnix
+else
+  for program in "${programs[@]}" cargo-nextest nixpkgs-fmt deadnix; do
+    command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
+  done
+fi
+
+log "rustfmt"
+cargo fmt --all -- --check
+log "clippy"
+cargo clippy --locked --workspace --all-targets --profile ci -- -D warnings
+log "shellcheck"
+mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' '.ci/*')
+shellcheck -x -S style "${shell_scripts[@]}"
+log "nix: parse, format, dead code, matrix, logic tests (no nixpkgs here: nothing is built)"
+mapfile -t nix_files < <(git ls-files -- '*.nix')
+for file in "${nix_files[@]}"; do nix-instantiate --parse "$file" >/dev/null; done
+nixpkgs-fmt --check "${nix_files[@]}"
+deadnix --fail "${nix_files[@]}"
+nix_eval() { nix --extra-experimental-features nix-command eval "$@"; }
+nix_eval --json --file nix/matrix.nix | grep -- '"dist-x86_64-musl":{[^}]*"target":"x86_64-unknown-linux-musl"' >/dev/null ||
+  die "nix/matrix.nix has no dist-x86_64-musl package for x86_64-unknown-linux-musl"
+nix_eval --raw --file nix/tests.nix
+log "workspace tests"
+cargo nextest run --locked --workspace --cargo-profile ci
+log "build-script tests"
+scripts/check-scripts.sh
+log "all tests passed"
