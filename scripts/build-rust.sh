@@ -21,8 +21,11 @@ Options:
   --json                   print the report as JSON on stdout (logs stay on stderr)
   -h, --help               show this help
 
-sccache is used when installed (RUSTC_WRAPPER), never required. For release-like profiles,
-SOURCE_DATE_EPOCH defaults to the last commit's time, so rebuilds stamp the same build time.
+sccache is used when installed (RUSTC_WRAPPER), never required. Release-like profiles build
+reproducibly: SOURCE_DATE_EPOCH defaults to the last commit's time and local paths are remapped.
+The dist profile also embeds the dependency list (cargo-auditable) and writes
+target/dist/tachikoma-<version>-<target>.tar.gz (binaries, README.md, LICENSE) and
+target/dist/SHA256SUMS.
 USAGE
 }
 
@@ -73,20 +76,83 @@ if command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
   log "using sccache"
 fi
-case "$profile" in
-  dev | test | ci) ;;
-  *)
-    if [ -z "${SOURCE_DATE_EPOCH:-}" ] && epoch=$(git log -1 --format=%ct 2>/dev/null); then
-      export SOURCE_DATE_EPOCH=$epoch
-    fi
-    ;;
-esac
+# Release-like profiles build reproducibly: the same commit gives the same bytes whatever the
+# checkout path, CARGO_HOME, user or clock.
+reproducible=false
+case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
+if $reproducible; then
+  if [ -z "${SOURCE_DATE_EPOCH:-}" ] && epoch=$(git log -1 --format=%ct 2>/dev/null); then
+    export SOURCE_DATE_EPOCH=$epoch
+  fi
+  # Paths compiled into panic messages and debug info, made machine-independent. (Set only here:
+  # other rustflags would otherwise be replaced, and .cargo/config.toml sets none.)
+  [ -z "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ] || die "RUSTFLAGS is set; unset it for a reproducible $profile build"
+  cargo_home=${CARGO_HOME:-$HOME/.cargo}
+  rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
+  CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' \
+    "--remap-path-prefix=$(cd "$cargo_home" && pwd -P)=/cargo" \
+    "--remap-path-prefix=$(cd "$rustup_home" 2>/dev/null && pwd -P || echo "$rustup_home")=/rustup" \
+    "--remap-path-prefix=$(pwd -P)=/tachikoma")
+  export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
+fi
+
+# Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
+# release has an SBOM (cargo-cyclonedx).
+cargo_build=(cargo build)
+if [ "$profile" = dist ]; then
+  for tool in cargo-auditable cargo-cyclonedx; do
+    command -v "$tool" >/dev/null 2>&1 && continue
+    if $install_missing; then ensure_cargo_tool "$tool" "$tool"
+    else die "dist builds need $tool; run: cargo install --locked $tool"; fi
+  done
+  cargo_build=(cargo auditable build)
+fi
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+
+# target/dist/tachikoma-<version>-<target>.tar.gz with both binaries, README and LICENSE, and
+# target/dist/SHA256SUMS over every archive there. The archive is reproducible too: sorted
+# entries, fixed mtime, owner and permissions, gzip without a timestamp.
+make_archive() {
+  local target=$1 out_dir=$2 name stage
+  name="tachikoma-$version-$target"
+  stage=$(mktemp -d)
+  mkdir "$stage/$name"
+  cp "$out_dir/tachikoma" "$out_dir/tachikoma-server" README.md LICENSE "$stage/$name/"
+  mkdir -p target/dist
+  tar --create --sort=name --mtime="@${SOURCE_DATE_EPOCH:-0}" --owner=0 --group=0 --numeric-owner \
+    --mode='u+rwX,go+rX,go-w' --format=gnu -C "$stage" "$name" | gzip -n -9 >"target/dist/$name.tar.gz"
+  rm -rf "$stage"
+  write_checksums
+  echo "target/dist/$name.tar.gz"
+}
+
+write_checksums() {
+  (cd target/dist && sha256sum -- *.tar.gz *.cdx.json >SHA256SUMS)
+}
+
+# target/dist/tachikoma-<version>-<package>.cdx.json: CycloneDX 1.5 SBOMs of the two binaries'
+# dependency graphs, all targets. cargo-cyclonedx writes next to the manifest and names packages
+# by their local path; the path is replaced so that the SBOM, like the binaries, is the same
+# wherever it is built.
+make_sboms() {
+  local package root
+  root=$(pwd -P)
+  mkdir -p target/dist
+  for package in tachikoma-cli tachikoma-server; do
+    cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
+      --target all --override-filename "$package.sbom" ${cargo_args[@]+"${cargo_args[@]}"}
+    sed "s|$root|/tachikoma|g" "crates/$package/$package.sbom.json" >"target/dist/tachikoma-$version-$package.cdx.json"
+    rm "crates/$package/$package.sbom.json"
+  done
+  log "  SBOMs: target/dist/tachikoma-$version-{tachikoma-cli,tachikoma-server}.cdx.json"
+}
 
 report=()
+[ "$profile" != dist ] || make_sboms
 for target in "${build_targets[@]}"; do
   if $install_missing; then ensure_target_prerequisites "$target"; else check_prerequisites "$target"; fi
   log "building profile $profile for $target"
-  cargo build --locked --profile "$profile" --target "$target" \
+  "${cargo_build[@]}" --locked --profile "$profile" --target "$target" \
     -p tachikoma-cli -p tachikoma-server ${cargo_args[@]+"${cargo_args[@]}"} >&2
   out_dir="target/$target/$(profile_dir "$profile")"
   for binary in tachikoma tachikoma-server; do
@@ -97,6 +163,12 @@ for target in "${build_targets[@]}"; do
     report+=("$(printf '{"target":"%s","profile":"%s","binary":"%s","path":"%s","bytes":%s}' \
       "$target" "$profile" "$binary" "$path" "$bytes")")
   done
+  if [ "$profile" = dist ]; then
+    archive=$(make_archive "$target" "$out_dir")
+    bytes=$(stat -c %s "$archive")
+    log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at $archive"
+    report+=("$(printf '{"target":"%s","profile":"%s","archive":"%s","bytes":%s}' "$target" "$profile" "$archive" "$bytes")")
+  fi
 done
 
 if $json; then

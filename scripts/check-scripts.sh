@@ -68,6 +68,9 @@ check_target() {
   if has_in readelf -l "$binary" 'INTERP'; then linking=dynamic; fi
   case "$target" in *-musl) want=static ;; esac
   if [ $linking = $want ]; then pass "$target: linked $linking"; else fail "$target: linked $linking, want $want"; fi
+  if grep -E '"(test-utils|mocks|debug-logging)"' <<<"$info" >/dev/null; then
+    fail "$target: test or debug features in a release binary: $info"
+  else pass "$target: no test or debug features"; fi
   if has_in readelf -S "$binary" '.symtab'; then fail "$target: not stripped"
   else pass "$target: stripped"; fi
 }
@@ -83,6 +86,17 @@ if ! $errors_only; then
   while read -r target; do check_target "$target"; done < <(targets)
 fi
 
+# debug-logging: without it a release build has no debug events at all (their text included).
+if ! $errors_only; then
+  marker="tachikoma debug-logging is compiled in"
+  host=$(host_target)
+  if scripts/build-rust.sh --features debug-logging release "$host" 2>/dev/null &&
+    grep -F "$marker" "target/$host/release/tachikoma" >/dev/null &&
+    scripts/build-rust.sh release "$host" 2>/dev/null && ! grep -F "$marker" "target/$host/release/tachikoma" >/dev/null; then
+    pass "debug-logging compiles debug events in, and only it"
+  else fail "debug-logging compiles debug events in, and only it"; fi
+fi
+
 expect_failure "build-rust: unknown profile" 2 "unknown profile 'fastest'.*dist" scripts/build-rust.sh fastest
 expect_failure "build-rust: unknown target" 2 "unknown target 'riscv64gc-unknown-linux-gnu'.*aarch64-unknown-linux-musl" \
   scripts/build-rust.sh release riscv64gc-unknown-linux-gnu
@@ -91,8 +105,15 @@ expect_failure "build-rust: unknown option" 2 "unknown option --fast" scripts/bu
 # A linker missing from PATH: fail before cargo, naming the fix.
 nolinker=$(mktemp -d)
 trap 'rm -rf "$nolinker"' EXIT
-for tool in cargo rustc rustup git sed awk grep tr cat dirname stat id; do
-  ln -s "$(command -v "$tool")" "$nolinker/$tool"
+# Every program on PATH but the aarch64 cross gcc.
+IFS=: read -r -a path_dirs <<<"$PATH"
+for dir in "${path_dirs[@]}"; do
+  for program in "$dir"/*; do
+    name=${program##*/}
+    if [ "$name" != aarch64-linux-gnu-gcc ] && [ -x "$program" ] && [ ! -e "$nolinker/$name" ]; then
+      ln -s "$program" "$nolinker/$name"
+    fi
+  done
 done
 expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc, the linker or C compiler for aarch64-unknown-linux-gnu, is missing; run: sudo apt-get install gcc-aarch64-linux-gnu" \
   env PATH="$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \

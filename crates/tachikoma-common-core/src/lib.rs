@@ -2,16 +2,54 @@
 //! crate forwards to, so that `BuildInfo::features` is this build's feature set.
 
 pub mod build_info;
+#[cfg(feature = "server")]
+pub mod http;
+#[cfg(feature = "native")]
+pub mod js;
+pub mod logging;
 #[cfg(test)]
 mod rfc3339;
 
 pub use build_info::{BuildInfo, BUILD_INFO};
 
 /// mimalloc as the global allocator of every binary linking this crate: musl's own allocator is
-/// an order of magnitude slower under threads.
+/// an order of magnitude slower under threads (docs/allocator-benchmark.md).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The global allocator this build uses.
+pub const ALLOCATOR: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else {
+    "system"
+};
+
+/// Whether `value` lives in mimalloc's heap: the proof that mimalloc really is the allocator.
+#[cfg(feature = "mimalloc")]
+#[allow(unsafe_code)]
+pub fn in_mimalloc_heap<T: ?Sized>(value: &T) -> bool {
+    // SAFETY: mi_is_in_heap_region only compares the address with mimalloc's heap regions;
+    // any pointer is allowed.
+    unsafe { libmimalloc_sys::mi_is_in_heap_region((value as *const T).cast()) }
+}
+
+#[cfg(all(test, feature = "mimalloc"))]
+mod mimalloc_tests {
+    #[test]
+    fn heap_allocations_come_from_mimalloc() {
+        let boxed = Box::new([7_u8; 64]);
+        let string = String::from("allocated");
+        assert!(super::in_mimalloc_heap(&*boxed));
+        assert!(super::in_mimalloc_heap(string.as_str()));
+        let on_stack = 5_u64;
+        assert!(
+            !super::in_mimalloc_heap(&on_stack),
+            "a stack value is not in the heap"
+        );
+        assert_eq!(super::ALLOCATOR, "mimalloc");
+    }
+}
 
 /// Test support, re-exported so test crates need no versions of their own.
 #[cfg(feature = "test-utils")]

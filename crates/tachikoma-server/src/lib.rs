@@ -1,43 +1,51 @@
-//! The HTTP service behind `tachikoma-server`: build metadata and health today; the agent API
-//! (specified elsewhere) will be routed here too.
+//! The HTTP service behind `tachikoma-server`: build metadata, health and configuration today;
+//! the agent API (specified elsewhere) will be routed here too.
 
-use axum::http::header;
-use axum::response::IntoResponse;
+pub mod config;
+
+use axum::extract::State;
 use axum::routing::get;
-use axum::Router;
-use tachikoma_common_core::BUILD_INFO;
+use axum::{Json, Router};
+
+use config::{ServerConfig, SharedConfig};
 
 /// The address the server listens on unless told otherwise: loopback only.
 pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 
-/// The service's routes: `GET /version` (the build-metadata JSON) and `GET /health`.
-pub fn router() -> Router {
+/// The service's routes: `GET /version` (the build-metadata JSON), `GET /health` and
+/// `GET /config` (the configuration in force).
+pub fn router(config: SharedConfig) -> Router {
     Router::new()
-        .route("/version", get(version))
+        .route("/version", tachikoma_common_core::http::version_route())
         .route("/health", get(health))
-}
-
-async fn version() -> impl IntoResponse {
-    // The exact bytes `tachikoma version --json` prints, so clients can compare them.
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        BUILD_INFO.to_json(),
-    )
+        .route("/config", get(current_config))
+        .with_state(config)
 }
 
 async fn health() -> &'static str {
+    tachikoma_common_core::debug!("health check");
     "ok"
+}
+
+async fn current_config(State(config): State<SharedConfig>) -> Json<ServerConfig> {
+    Json(
+        config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::body::{to_bytes, Body};
-    use axum::http::{Request, StatusCode};
+    use axum::http::{header, Request, StatusCode};
+    use tachikoma_common_core::BUILD_INFO;
     use tower::ServiceExt;
 
     async fn get(path: &str) -> (StatusCode, Option<String>, String) {
-        let response = router()
+        let response = router(SharedConfig::default())
             .oneshot(Request::get(path).body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -60,13 +68,18 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(content_type.as_deref(), Some("application/json"));
         assert_eq!(body, BUILD_INFO.to_json());
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(value["version"], BUILD_INFO.version);
     }
 
     #[tokio::test]
     async fn health_is_ok() {
         assert_eq!(get("/health").await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn config_shows_the_configuration_in_force() {
+        let (status, _, body) = get("/config").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, r#"{"log_filter":"info"}"#);
     }
 
     #[tokio::test]

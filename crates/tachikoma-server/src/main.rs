@@ -1,10 +1,16 @@
 //! `tachikoma-server`: serves the HTTP API until SIGINT or SIGTERM, then stops cleanly.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, RwLock};
 
 use clap::Parser;
 use tachikoma_common_core::BUILD_INFO;
+use tachikoma_server::config::{ServerConfig, SharedConfig};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, EnvFilter};
 
 #[derive(Debug, Parser)]
 #[command(name = "tachikoma-server", version = version_line(), about = "Tachikoma's HTTP server")]
@@ -12,6 +18,9 @@ struct Args {
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = tachikoma_server::DEFAULT_BIND)]
     bind: SocketAddr,
+    /// Configuration file (JSON). Re-read when it changes if built with the hot-reload feature.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 fn version_line() -> &'static str {
@@ -20,12 +29,61 @@ fn version_line() -> &'static str {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
-    let served = tachikoma_loop::runtime().and_then(|runtime| runtime.block_on(serve(args.bind)));
+    let config = match &args.config {
+        Some(path) => match ServerConfig::load(path) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => ServerConfig::default(),
+    };
+    // RUST_LOG, when set, wins over the configuration file.
+    let filter = |config: &ServerConfig| {
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log_filter))
+    };
+    let (filter_layer, filter_handle) = match filter(&config) {
+        Ok(filter) => reload::Layer::new(filter),
+        Err(err) => {
+            eprintln!("error: invalid log_filter {:?}: {err}", config.log_filter);
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::registry()
+        .with(filter_layer)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .init();
+
+    let shared: SharedConfig = Arc::new(RwLock::new(config));
+    #[cfg(feature = "hot-reload")]
+    let on_change = move |config: &ServerConfig| match filter(config) {
+        Ok(new_filter) => {
+            if let Err(err) = filter_handle.reload(new_filter) {
+                tracing::warn!(%err, "cannot apply the new log filter");
+            }
+        }
+        Err(err) => tracing::warn!(%err, "invalid log_filter, keeping the previous one"),
+    };
+    #[cfg(not(feature = "hot-reload"))]
+    drop(filter_handle);
+
+    let served = tachikoma_loop::runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            #[cfg(feature = "hot-reload")]
+            if let Some(path) = args.config.clone() {
+                let interval = std::time::Duration::from_millis(500);
+                tokio::spawn(tachikoma_server::config::watch(
+                    path,
+                    shared.clone(),
+                    interval,
+                    on_change,
+                ));
+            }
+            serve(args.bind, shared).await
+        })
+    });
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -35,12 +93,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(bind: SocketAddr) -> std::io::Result<()> {
+async fn serve(bind: SocketAddr, config: SharedConfig) -> std::io::Result<()> {
     let shutdown = tachikoma_loop::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     // Tests and supervisors read this line to learn the port when binding port 0.
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, tachikoma_server::router())
+    tachikoma_common_core::debug!(%bind, "serving");
+    axum::serve(listener, tachikoma_server::router(config))
         .with_graceful_shutdown(async move {
             let signal = shutdown.await;
             tracing::info!(?signal, "shutting down");

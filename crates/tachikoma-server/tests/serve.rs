@@ -58,3 +58,45 @@ fn a_malformed_address_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--bind"));
 }
+
+#[test]
+fn a_bad_config_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    std::fs::write(&path, r#"{"verbosity": 3}"#).unwrap();
+    let output = Command::new(binary())
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("server.json") && stderr.contains("verbosity"),
+        "{stderr}"
+    );
+}
+
+/// With `hot-reload`, an edited config file is in force without a restart; without it, the
+/// file is read once.
+#[test]
+fn config_file_changes_apply_only_with_hot_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    std::fs::write(&path, r#"{"log_filter": "info"}"#).unwrap();
+    let server = Server::start_with(binary(), &["--config", path.to_str().unwrap()]);
+    assert_eq!(server.get("/config").1, r#"{"log_filter":"info"}"#);
+    std::fs::write(&path, r#"{"log_filter": "warn"}"#).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let mut current = server.get("/config").1;
+    while current.contains("info") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        current = server.get("/config").1;
+    }
+    let reloaded = current == r#"{"log_filter":"warn"}"#;
+    assert_eq!(
+        reloaded,
+        cfg!(feature = "hot-reload"),
+        "config after the edit: {current}"
+    );
+}

@@ -348,8 +348,14 @@ pub struct Server {
 impl Server {
     /// Starts `binary --bind 127.0.0.1:0` and waits for the address it prints.
     pub fn start(binary: &Path) -> Self {
+        Self::start_with(binary, &[])
+    }
+
+    /// [`Server::start`] with more arguments.
+    pub fn start_with(binary: &Path, args: &[&str]) -> Self {
         let mut child = Command::new(binary)
             .args(["--bind", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -93,6 +93,10 @@ fn git_clone_hash_follows_commits_and_checkouts() {
     assert_eq!(info["git_branch"], "release/1.0");
     assert_eq!(info["build_time"], "1970-01-01T00:00:00Z");
 
+    // `features` is this build's feature set, exactly.
+    let info = cli_info(&build.clone().args(["--features", "claude,mimalloc"]).run());
+    assert_eq!(info["features"], serde_json::json!(["claude", "mimalloc"]));
+
     // SOURCE_DATE_EPOCH alone; a malformed one fails the build with a clear message.
     let info = cli_info(&build.clone().env("SOURCE_DATE_EPOCH", "1700000000").run());
     assert_eq!(info["build_time"], "2023-11-14T22:13:20Z");
