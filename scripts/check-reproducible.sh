@@ -78,5 +78,25 @@ for file in tachikoma tachikoma-server; do
     log "PASS $file embeds no build paths"
   fi
 done
+# cargo-auditable's dependency list is in every dist binary, for `cargo audit bin`.
+for file in tachikoma tachikoma-server; do
+  binary="$work/first/checkout-of-first/target/$target/dist/$file"
+  if LC_ALL=C readelf -SW "$binary" | grep -F '.dep-v0' >/dev/null; then
+    passed=$((passed + 1))
+    log "PASS $file carries its dependency list (.dep-v0)"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL %s has no .dep-v0 section: not built with cargo auditable\n' "$file" >&2
+  fi
+done
+# The SBOMs name the binaries' dependencies.
+sbom="$work/first/checkout-of-first/target/dist/tachikoma-$version-tachikoma-cli.cdx.json"
+if grep -F '"name": "tokio"' "$sbom" >/dev/null || grep -F '"name":"tokio"' "$sbom" >/dev/null; then
+  passed=$((passed + 1))
+  log "PASS the CLI's SBOM lists its dependencies"
+else
+  failed=$((failed + 1))
+  printf 'FAIL %s does not list tokio\n' "$sbom" >&2
+fi
 printf '%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

