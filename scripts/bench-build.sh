@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/bench-build.sh [--runs N] [--profiles "dev ci release dist"]
+Usage: scripts/bench-build.sh [--runs N] [--profiles "dev ci release dist"] [--config KEY=VALUE]... [--out NAME]
 
 In a fresh clone of HEAD with its own target directory (dependencies already downloaded):
   - a clean build of the workspace for each profile (one run each: they take minutes);
@@ -16,14 +16,18 @@ In a fresh clone of HEAD with its own target directory (dependencies already dow
     main.rs, (b) tachikoma-common-core, the crate every other depends on, (c) a git commit;
   - the size of each binary per profile, and of the release binaries per target when built;
   - the start-up time of 'tachikoma --version' (mean of 200 runs).
+--config passes a cargo --config override to every build (to compare profile settings);
+--out names the report: docs/NAME.md and docs/NAME.json (default build-benchmarks).
 USAGE
 }
-runs=3 bench_profiles="dev ci release dist"
+runs=3 bench_profiles="dev ci release dist" cargo_config=() out=build-benchmarks
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer" 2; runs=$2; shift ;;
     --profiles) [ -n "${2:-}" ] || die "--profiles needs a list" 2; bench_profiles=$2; shift ;;
+    --config) [ -n "${2:-}" ] || die "--config needs KEY=VALUE" 2; cargo_config+=(--config "$2"); shift ;;
+    --out) [[ ${2:-} =~ ^[a-z0-9-]+$ ]] || die "--out needs a name like build-benchmarks" 2; out=$2; shift ;;
     *) usage >&2; exit 2 ;;
   esac
   shift
@@ -44,7 +48,7 @@ export CARGO_TARGET_DIR="$work/target"
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-build() { cargo build --locked -q --workspace --profile "$1" >&2; }
+build() { cargo build --locked -q --workspace --profile "$1" ${cargo_config[@]+"${cargo_config[@]}"} >&2; }
 
 json_rows=() md_clean=() md_sizes=()
 for profile in $bench_profiles; do
@@ -107,12 +111,13 @@ json_rows+=("{\"measure\":\"startup_ms\",\"profile\":\"$last_profile\",\"value\"
 machine="$(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(rustc --version)"
 mkdir -p "$root/docs"
 (IFS=,; printf '{"machine":"%s","date":"%s","results":[%s]}\n' "$machine" "$(date -u +%Y-%m-%d)" "${json_rows[*]}") \
-  >"$root/docs/build-benchmarks.json"
+  >"$root/docs/$out.json"
 {
   echo "# Build benchmarks"
   echo
   echo "\`scripts/bench-build.sh\` on $machine, $(date -u +%Y-%m-%d). Fresh clone, own target"
-  echo "directory, dependencies already downloaded. Raw numbers: \`build-benchmarks.json\`."
+  echo "directory, dependencies already downloaded. Raw numbers: \`$out.json\`."
+  [ ${#cargo_config[@]} -eq 0 ] || echo "Cargo overrides: \`${cargo_config[*]}\`."
   echo
   echo "## Clean build of the workspace"
   echo
@@ -135,5 +140,5 @@ mkdir -p "$root/docs"
   echo "## Start-up"
   echo
   echo "\`tachikoma --version\` ($last_profile profile): $startup_ms ms (mean of 200 runs)."
-} >"$root/docs/build-benchmarks.md"
-cat "$root/docs/build-benchmarks.md"
+} >"$root/docs/$out.md"
+cat "$root/docs/$out.md"
