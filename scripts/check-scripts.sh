@@ -82,6 +82,23 @@ if [ -n "$toolchain_targets" ] && [ "$toolchain_targets" = "$(targets | sort)" ]
   pass "rust-toolchain.toml installs every target of .cargo/config.toml"
 else fail "rust-toolchain.toml targets ($toolchain_targets) differ from .cargo/config.toml ($(targets | words))"; fi
 
+# Building one package after another must not rebuild shared dependencies: every dependency
+# the CLI, the server and the addon share must have the same features in each (the
+# workspace-hack crate unifies them; cargo-hakari keeps it current).
+dependency_features() {
+  cargo tree -q --locked -p "$1" -e normal -f '{p}|{f}' --prefix none --no-dedupe |
+    sed 's/ (\*)$//; s/ (proc-macro)$//' | grep -v '^tachikoma' | sort -u
+}
+packages=(tachikoma-cli tachikoma-server tachikoma-native)
+for ((i = 0; i < ${#packages[@]}; i++)); do
+  for ((j = i + 1; j < ${#packages[@]}; j++)); do
+    a=${packages[$i]} b=${packages[$j]}
+    differing=$(join -t'|' <(dependency_features "$a") <(dependency_features "$b") | awk -F'|' '$2 != $3 { print $1 }')
+    if [ -z "$differing" ]; then pass "$a and $b build shared dependencies with the same features"
+    else fail "$a and $b build these shared dependencies with different features: $(words <<<"$differing")"; fi
+  done
+done
+
 if ! $errors_only; then
   while read -r target; do check_target "$target"; done < <(targets)
 fi

