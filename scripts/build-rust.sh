@@ -16,6 +16,7 @@ Targets:  $(targets | words)
 
 Options:
   --install-missing        install a missing target std (rustup) or linker (apt) instead of failing
+  --no-sccache             do not use sccache even when it is installed
   --features LIST          cargo features to enable (comma-separated)
   --no-default-features    build without the default features
   --json                   print the report as JSON on stdout (logs stay on stderr)
@@ -29,12 +30,13 @@ target/dist/SHA256SUMS.
 USAGE
 }
 
-install_missing=false json=false cargo_args=() positional=()
+install_missing=false json=false use_sccache=true cargo_args=() positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --install-missing) install_missing=true ;;
     --json) json=true ;;
+    --no-sccache) use_sccache=false ;;
     --no-default-features) cargo_args+=(--no-default-features) ;;
     --features) [ $# -ge 2 ] || die "--features needs a value" 2; cargo_args+=(--features "$2"); shift ;;
     --features=*) cargo_args+=(--features "${1#--features=}") ;;
@@ -72,7 +74,7 @@ check_prerequisites() {
 cd "$(repo_root)"
 command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
 
-if command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
+if $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
   log "using sccache"
 fi

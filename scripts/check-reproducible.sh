@@ -10,7 +10,8 @@ usage() {
 Usage: scripts/check-reproducible.sh [TARGET]
 
 Clones HEAD twice into different directories, builds each with scripts/build-rust.sh dist TARGET
-(default x86_64-unknown-linux-musl) with its own CARGO_HOME and HOME, and compares the sha256 of
+(default x86_64-unknown-linux-musl) with its own CARGO_HOME, HOME, USER and umask, the first
+with sccache (when installed), the second without, and compares the sha256 of
 both binaries and the archive. On a difference it shows what differs (diffoscope if installed,
 else section sizes and strings). Ends with 'N passed, N failed'.
 USAGE
@@ -29,7 +30,7 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 
 build_copy() {
-  local name=$1 umask_value=$2 dir="$work/$1/checkout-of-$1"
+  local name=$1 umask_value=$2 sccache_option=$3 dir="$work/$1/checkout-of-$1"
   mkdir -p "$work/$name/home" "$work/$name/cargo-home"
   git clone --quiet --no-local "$root" "$dir"
   # Downloaded crates are reused (copied), so the two builds differ in where they live, not in
@@ -37,12 +38,13 @@ build_copy() {
   [ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$work/$name/cargo-home/"
   log "building $name in $dir"
   (cd "$dir" && umask "$umask_value" &&
-    env HOME="$work/$name/home" CARGO_HOME="$work/$name/cargo-home" PATH="$cargo_home/bin:$PATH" \
-      scripts/build-rust.sh --install-missing dist "$target" >/dev/null)
+    env HOME="$work/$name/home" USER="builder-$name" LOGNAME="builder-$name" CARGO_HOME="$work/$name/cargo-home" \
+      PATH="$cargo_home/bin:$PATH" scripts/build-rust.sh --install-missing ${sccache_option:+"$sccache_option"} dist "$target" >/dev/null)
 }
-build_copy first 0022
+# The first build uses sccache when it is installed, the second never does.
+build_copy first 0022 ""
 sleep 2 # a different wall-clock second, in case anything still reads the clock
-build_copy second 0077
+build_copy second 0077 --no-sccache
 
 passed=0 failed=0
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)

@@ -19,6 +19,17 @@ fn stdout(args: &[&str]) -> String {
     String::from_utf8(tachikoma(args).stdout).expect("UTF-8 output")
 }
 
+/// The string-valued fields of the build-metadata JSON.
+const STRING_FIELDS: [&str; 7] = [
+    "version",
+    "git_hash",
+    "git_branch",
+    "build_time",
+    "target",
+    "profile",
+    "rustc",
+];
+
 fn build_info() -> serde_json::Value {
     serde_json::from_str(stdout(&["version", "--json"]).trim_end())
         .expect("version --json prints JSON")
@@ -29,15 +40,7 @@ fn version_json_is_one_line_with_the_whole_contract() {
     let text = stdout(&["version", "--json"]);
     assert_eq!(text.lines().count(), 1, "{text}");
     let info = build_info();
-    for key in [
-        "version",
-        "git_hash",
-        "git_branch",
-        "build_time",
-        "target",
-        "profile",
-        "rustc",
-    ] {
+    for key in STRING_FIELDS {
         assert!(
             info[key].as_str().is_some_and(|v| !v.is_empty()),
             "{key} in {info}"
@@ -65,14 +68,7 @@ fn dash_dash_version_is_one_line_of_version_hash_target_profile() {
 fn long_version_shows_every_value() {
     let text = stdout(&["version"]);
     let info = build_info();
-    for key in [
-        "git_hash",
-        "git_branch",
-        "build_time",
-        "target",
-        "profile",
-        "rustc",
-    ] {
+    for key in STRING_FIELDS {
         assert!(
             text.contains(info[key].as_str().unwrap()),
             "{key} missing from:\n{text}"
