@@ -73,6 +73,8 @@ check_prerequisites() {
 
 cd "$(repo_root)"
 command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
+# The toolchain of rust-toolchain.toml, with its components and targets (a no-op when present).
+if $install_missing; then rustup toolchain install >&2; fi
 
 if $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache

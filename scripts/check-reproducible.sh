@@ -24,7 +24,8 @@ targets | grep -x -- "$target" >/dev/null ||
 
 root=$(repo_root)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+[ -z "${TACHIKOMA_KEEP_WORK:-}" ] || log "keeping $work"
+[ -n "${TACHIKOMA_KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # The toolchains stay where they are when HOME changes.
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
