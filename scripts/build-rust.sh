@@ -76,8 +76,10 @@ command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rus
 # The toolchain of rust-toolchain.toml, with its components and targets (a no-op when present).
 if $install_missing; then rustup toolchain install >&2; fi
 
+start_sccache=false
 if $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
+  start_sccache=true
   log "using sccache"
 fi
 # Release-like profiles build reproducibly: the same commit gives the same bytes whatever the
@@ -98,6 +100,17 @@ if $reproducible; then
     "--remap-path-prefix=$(cd "$rustup_home" 2>/dev/null && pwd -P || echo "$rustup_home")=/rustup" \
     "--remap-path-prefix=$(pwd -P)=/tachikoma")
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
+fi
+
+# sccache compiles C (ring, mimalloc) in its server's environment, not the build's: a server
+# started earlier without this SOURCE_DATE_EPOCH stamped __DATE__/__TIME__ with the wall clock
+# (measured: the only difference between a build with sccache and one without). So this build
+# gets a server of its own, started with its environment, on its own port; the cache directory
+# is still the shared one.
+if $start_sccache && $reproducible; then
+  export SCCACHE_SERVER_PORT=$((20000 + RANDOM % 20000))
+  sccache --start-server >/dev/null
+  trap 'sccache --stop-server >/dev/null 2>&1 || true' EXIT
 fi
 
 # Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
