@@ -60,26 +60,10 @@ fn main() {
     writeln!(code, "    features: &{:?},", enabled_features()).ok();
     code.push_str("}\n");
 
-    // The metadata also goes on rustc's command line as a cfg value: compiler caches such as
-    // sccache key on the arguments but were seen to miss a change in this included file, and
-    // returned a stale build time (measured: two dist builds differed only there).
-    println!("cargo::rustc-check-cfg=cfg(tachikoma_build_info, values(any()))");
-    println!(
-        "cargo:rustc-cfg=tachikoma_build_info=\"{:016x}\"",
-        fnv1a(code.as_bytes())
-    );
-
     let path = out_dir.join("build_info.rs");
     if let Err(err) = std::fs::write(&path, code) {
         fail(&format!("cannot write {}: {err}", path.display()));
     }
-}
-
-/// FNV-1a: a stable 64-bit fingerprint (std's hashers are not guaranteed stable).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A non-empty environment variable.
