@@ -22,7 +22,8 @@ Options:
   --json                   print the report as JSON on stdout (logs stay on stderr)
   -h, --help               show this help
 
-sccache is used when installed (RUSTC_WRAPPER), never required. Release-like profiles build
+sccache is used when installed (RUSTC_WRAPPER) for dev, test and ci, never required, never for
+release-like profiles (it made their C objects' __TIME__ depend on it). Release-like profiles build
 reproducibly: SOURCE_DATE_EPOCH defaults to the last commit's time and local paths are remapped.
 The dist profile also embeds the dependency list (cargo-auditable) and writes
 target/dist/tachikoma-<version>-<target>.tar.gz (binaries, README.md, LICENSE) and
@@ -76,12 +77,7 @@ command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rus
 # The toolchain of rust-toolchain.toml, with its components and targets (a no-op when present).
 if $install_missing; then rustup toolchain install >&2; fi
 
-start_sccache=false
-if $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
-  export RUSTC_WRAPPER=sccache
-  start_sccache=true
-  log "using sccache"
-fi
+
 # Release-like profiles build reproducibly: the same commit gives the same bytes whatever the
 # checkout path, CARGO_HOME, user or clock.
 reproducible=false
@@ -102,15 +98,14 @@ if $reproducible; then
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
 fi
 
-# sccache compiles C (ring, mimalloc) in its server's environment, not the build's: a server
-# started earlier without this SOURCE_DATE_EPOCH stamped __DATE__/__TIME__ with the wall clock
-# (measured: the only difference between a build with sccache and one without). So this build
-# gets a server of its own, started with its environment, on its own port; the cache directory
-# is still the shared one.
-if $start_sccache && $reproducible; then
-  export SCCACHE_SERVER_PORT=$((20000 + RANDOM % 20000))
-  sccache --start-server >/dev/null
-  trap 'sccache --stop-server >/dev/null 2>&1 || true' EXIT
+# sccache for the fast profiles only. A release-like build through sccache was not
+# reproducible: sccache compiles C (ring, mimalloc) with its server's environment, and a
+# __DATE__/__TIME__ ignored this build's SOURCE_DATE_EPOCH (measured: the only difference from a
+# build without sccache, even with a server started for the build). Shipped bytes must not
+# depend on whether sccache is installed.
+if $use_sccache && ! $reproducible && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
+  export RUSTC_WRAPPER=sccache
+  log "using sccache"
 fi
 
 # Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
