@@ -10,8 +10,8 @@ usage() {
 Usage: scripts/check-reproducible.sh [TARGET]
 
 Clones HEAD twice into different directories, builds each with scripts/build-rust.sh dist TARGET
-(default x86_64-unknown-linux-musl) with its own CARGO_HOME, HOME, USER and umask, the first
-with sccache (when installed), the second without, and compares the sha256 of
+(default x86_64-unknown-linux-musl) with its own CARGO_HOME, HOME, USER and umask, the second
+with --no-sccache, and compares the sha256 of
 both binaries and the archive. On a difference it shows what differs (diffoscope if installed,
 else section sizes and strings). Ends with 'N passed, N failed'.
 USAGE
@@ -42,7 +42,8 @@ build_copy() {
     env HOME="$work/$name/home" USER="builder-$name" LOGNAME="builder-$name" CARGO_HOME="$work/$name/cargo-home" \
       PATH="$cargo_home/bin:$PATH" scripts/build-rust.sh --install-missing ${sccache_option:+"$sccache_option"} dist "$target" >/dev/null)
 }
-# The first build uses sccache when it is installed, the second never does.
+# The first build runs as it would by default, the second with --no-sccache: the bytes must not
+# depend on whether sccache is installed (build-rust.sh keeps it out of release-like builds).
 build_copy first 0022 ""
 sleep 2 # a different wall-clock second, in case anything still reads the clock
 build_copy second 0077 --no-sccache
