@@ -43,21 +43,12 @@ has_in() {
   LC_ALL=C "${@:1:$#-1}" | grep -F -- "$text" >/dev/null
 }
 
-# The command that runs a target's binary here: its cargo runner, if any.
-runner_of() {
-  awk -v section="[target.$1]" '
-    $0 == section { inside = 1; next }
-    /^\[/ { inside = 0 }
-    inside && $1 == "runner" { sub(/^[^=]*= *\[/, ""); sub(/\].*/, ""); gsub(/[",]/, ""); print; exit }
-  ' .cargo/config.toml
-}
-
 check_target() {
   local target=$1 binary json runner
   if ! json=$(scripts/build-rust.sh --json release "$target"); then fail "$target: build"; return; fi
   binary=$(sed -n 's/.*"binary":"tachikoma","path":"\([^"]*\)".*/\1/p' <<<"$json")
   [ -f "$binary" ] || { fail "$target: no tachikoma binary in the report: $json"; return; }
-  read -r -a runner <<<"$(runner_of "$target")"
+  read -r -a runner <<<"$(target_setting "$target" runner)"
   local info
   if ! info=$(${runner[@]+"${runner[@]}"} "$binary" version --json); then fail "$target: run"; return; fi
   if grep -q "\"target\":\"$target\"" <<<"$info" && grep -q '"profile":"release"' <<<"$info"; then

