@@ -8,30 +8,38 @@ usage() {
   cat <<USAGE
 Usage: scripts/build-rust.sh [OPTIONS] PROFILE [TARGET|all]
 
-Builds tachikoma and tachikoma-server with a cargo profile of Cargo.toml for TARGET (default:
-this machine's), or for every supported target with 'all', and reports the binaries' sizes.
+Builds the shipped binaries ($(shipped_binaries | cut -d' ' -f2 | words)) with a cargo profile of
+Cargo.toml for TARGET (default: this machine's), or for every supported target with 'all', each
+binary in a cargo run of its own so that it has exactly its own features, and reports their sizes.
 
 Profiles: $(profiles | words)
 Targets:  $(targets | words)
 
 Options:
-  --install-missing        install a missing target std (rustup) or linker (apt) instead of failing
+  --install-missing        install what is missing (target std, linker, pinned cargo tools)
+                           instead of failing with the command that installs it
+  --package PACKAGE        build only this package ($(shipped_binaries | cut -d' ' -f1 | words));
+                           not with dist, whose archives hold every binary
   --no-sccache             do not use sccache even when it is installed
-  --features LIST          cargo features to enable (comma-separated)
+  --features LIST          cargo features of each package built (comma-separated)
   --no-default-features    build without the default features
   --json                   print the report as JSON on stdout (logs stay on stderr)
   -h, --help               show this help
 
-sccache is used when installed (RUSTC_WRAPPER) for dev, test and ci, never required, never for
-release-like profiles (it made their C objects' __TIME__ depend on it). Release-like profiles build
-reproducibly: SOURCE_DATE_EPOCH defaults to the last commit's time and local paths are remapped.
-The dist profile also embeds the dependency list (cargo-auditable) and writes
-target/dist/tachikoma-<version>-<target>.tar.gz (binaries, README.md, LICENSE) and
-target/dist/SHA256SUMS.
+Release-like profiles (every one but dev, test and ci) build reproducibly: the bytes depend only
+on the commit and the pinned toolchain and tools. SOURCE_DATE_EPOCH defaults to the last commit's
+time, local paths are remapped, no compiler wrapper is used (not sccache, not RUSTC_WRAPPER or
+build.rustc-wrapper from the environment), and what only the build machine knows is left out
+(git_branch is "unknown", ci is false). sccache is used for dev, test and ci when installed.
+
+The dist profile builds with cargo-auditable (each binary carries its dependency list) and writes
+the release to target/distrib/: tachikoma-<version>-<target>.tar.gz (binaries, README.md,
+LICENSE) with its .sha256, a CycloneDX SBOM per binary (tachikoma-<version>-<target>-<binary>.cdx.json)
+and SHA256SUMS over them all.
 USAGE
 }
 
-install_missing=false json=false use_sccache=true cargo_args=() positional=()
+install_missing=false json=false use_sccache=true cargo_args=() positional=() only_package=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -41,6 +49,7 @@ while [ $# -gt 0 ]; do
     --no-default-features) cargo_args+=(--no-default-features) ;;
     --features) [ $# -ge 2 ] || die "--features needs a value" 2; cargo_args+=(--features "$2"); shift ;;
     --features=*) cargo_args+=(--features "${1#--features=}") ;;
+    --package) [ $# -ge 2 ] || die "--package needs a value" 2; only_package=$2; shift ;;
     -*) die "unknown option $1 (see --help)" 2 ;;
     *) positional+=("$1") ;;
   esac
@@ -59,129 +68,155 @@ else
     die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words)" 2
   build_targets=("$target")
 fi
-
-# Fail fast, before cargo, with the command that fixes what is missing.
-check_prerequisites() {
-  local target=$1 tool
-  if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
-    die "the Rust standard library for $target is not installed; run: rustup target add $target"
-  fi
-  while read -r tool; do
-    command -v "$tool" >/dev/null 2>&1 ||
-      die "$tool, the linker or C compiler for $target, is missing; run: sudo apt-get install $(debian_package_of "$tool")"
-  done < <(target_tools "$target")
-}
+mapfile -t binaries < <(shipped_binaries)
+if [ -n "$only_package" ]; then
+  mapfile -t binaries < <(shipped_binaries | awk -v p="$only_package" '$1 == p')
+  [ ${#binaries[@]} -gt 0 ] ||
+    die "unknown package '$only_package'; the shipped packages are: $(shipped_binaries | cut -d' ' -f1 | words)" 2
+  [ "$profile" != dist ] || die "--package does not go with dist: a dist archive holds every shipped binary" 2
+fi
+mode=check
+if $install_missing; then mode=install; fi
 
 cd "$(repo_root)"
 command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
 # The toolchain of rust-toolchain.toml, with its components and targets (a no-op when present).
 if $install_missing; then rustup toolchain install >&2; fi
 
-
 # Release-like profiles build reproducibly: the same commit gives the same bytes whatever the
-# checkout path, CARGO_HOME, user or clock.
+# checkout, its path, CARGO_HOME, user, environment or clock.
 reproducible=false
 case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
 if $reproducible; then
-  if [ -z "${SOURCE_DATE_EPOCH:-}" ] && epoch=$(git log -1 --format=%ct 2>/dev/null); then
-    export SOURCE_DATE_EPOCH=$epoch
+  if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null) ||
+      die "a reproducible $profile build takes its time from git, and there is no git history here; set SOURCE_DATE_EPOCH (the commit's Unix time)"
+    export SOURCE_DATE_EPOCH
   fi
+  # What only the build machine knows stays out of the bytes: CI is set on a release runner and
+  # not in a user's shell; the branch depends on how the commit was checked out (a release tag
+  # is a detached HEAD). The commit hash (full, never an abbreviation whose length depends on
+  # the repository) and the commit time say which source it is.
+  unset CI
+  export TACHIKOMA_GIT_BRANCH=unknown
+  # No compiler wrapper, whether from the environment or a cargo config (~/.cargo/config.toml's
+  # build.rustc-wrapper): an empty RUSTC_WRAPPER overrides both. sccache made these builds
+  # irreproducible (it compiled C with its server's environment, so __TIME__ ignored
+  # SOURCE_DATE_EPOCH).
+  export RUSTC_WRAPPER="" RUSTC_WORKSPACE_WRAPPER=""
   # Paths compiled into panic messages and debug info, made machine-independent. (Set only here:
   # other rustflags would otherwise be replaced, and .cargo/config.toml sets none.)
   [ -z "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ] || die "RUSTFLAGS is set; unset it for a reproducible $profile build"
   cargo_home=${CARGO_HOME:-$HOME/.cargo}
   rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
+  # cargo creates a new CARGO_HOME itself; it must exist now for its real path to be remapped.
+  mkdir -p "$cargo_home"
+  [ -d "$rustup_home" ] || die "RUSTUP_HOME ($rustup_home) does not exist; install Rust with rustup: https://rustup.rs"
   CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' \
     "--remap-path-prefix=$(cd "$cargo_home" && pwd -P)=/cargo" \
-    "--remap-path-prefix=$(cd "$rustup_home" 2>/dev/null && pwd -P || echo "$rustup_home")=/rustup" \
+    "--remap-path-prefix=$(cd "$rustup_home" && pwd -P)=/rustup" \
     "--remap-path-prefix=$(pwd -P)=/tachikoma")
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
-fi
-
-# sccache for the fast profiles only. A release-like build through sccache was not
-# reproducible: sccache compiles C (ring, mimalloc) with its server's environment, and a
-# __DATE__/__TIME__ ignored this build's SOURCE_DATE_EPOCH (measured: the only difference from a
-# build without sccache, even with a server started for the build). Shipped bytes must not
-# depend on whether sccache is installed.
-if $use_sccache && ! $reproducible && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
+elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
   log "using sccache"
 fi
 
 # Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
-# release has an SBOM (cargo-cyclonedx).
+# release has an SBOM per binary (cargo-cyclonedx, cut down to what the build compiled: jq).
 cargo_build=(cargo build)
 if [ "$profile" = dist ]; then
-  for tool in cargo-auditable cargo-cyclonedx; do
-    command -v "$tool" >/dev/null 2>&1 && continue
-    if $install_missing; then ensure_cargo_tool "$tool" "$tool"
-    else die "dist builds need $tool; run: cargo install --locked $tool"; fi
-  done
+  ensure_tools "$mode" cargo-auditable cargo-cyclonedx jq
   cargo_build=(cargo auditable build)
 fi
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(workspace_version)
+distrib=$(release_dir)
 
-# target/dist/tachikoma-<version>-<target>.tar.gz with both binaries, README and LICENSE, and
-# target/dist/SHA256SUMS over every archive there. The archive is reproducible too: sorted
-# entries, fixed mtime, owner and permissions, gzip without a timestamp.
+# The CycloneDX SBOM of PACKAGE built for TARGET, listing exactly the crates compiled into its
+# binary: cargo-cyclonedx's document (licenses, purls, hashes) reduced to the packages whose
+# code the build compiled for TARGET (UNITS: their package ids, from cargo's own artifact
+# messages; host-only proc macros and build scripts are not in the binary). cargo-cyclonedx
+# alone lists more, since `cargo metadata` resolves features for the whole workspace and
+# activates weak dependencies (reqwest's `quinn?/ring`). It writes next to every member's
+# manifest; those files are removed. Local paths become /tachikoma, as in the binaries.
+sbom_name=tachikoma-sbom-$$
+make_sbom() {
+  local package=$1 target=$2 units=$3 out=$4
+  cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
+    --target "$target" --override-filename "$sbom_name" ${cargo_args[@]+"${cargo_args[@]}"}
+  jq --slurpfile units "$units" '
+    ($units[0]) as $keep
+    | def kept: . as $ref | $keep | index($ref) != null;
+    .components |= map(select(.["bom-ref"] | kept))
+    | .dependencies |= map(select(.ref | kept) | if .dependsOn then .dependsOn |= map(select(kept)) else . end)
+  ' "crates/$package/$sbom_name.json" | sed "s|$(pwd -P)|/tachikoma|g" >"$out"
+  rm -f crates/*/"$sbom_name".json
+}
+
+# The release archive of TARGET: every shipped binary, README and LICENSE, reproducible (sorted
+# entries, fixed mtime, owner and permissions, gzip without a timestamp), and its .sha256.
 make_archive() {
-  local target=$1 out_dir=$2 name stage
+  local target=$1 out_dir=$2 name stage binary
   name="tachikoma-$version-$target"
   stage=$(mktemp -d)
   mkdir "$stage/$name"
-  cp "$out_dir/tachikoma" "$out_dir/tachikoma-server" README.md LICENSE "$stage/$name/"
-  mkdir -p target/dist
-  tar --create --sort=name --mtime="@${SOURCE_DATE_EPOCH:-0}" --owner=0 --group=0 --numeric-owner \
-    --mode='u+rwX,go+rX,go-w' --format=gnu -C "$stage" "$name" | gzip -n -9 >"target/dist/$name.tar.gz"
+  for binary in $(shipped_binaries | cut -d' ' -f2); do cp "$out_dir/$binary" "$stage/$name/"; done
+  cp README.md LICENSE "$stage/$name/"
+  tar --create --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+    --mode='u+rwX,go+rX,go-w' --format=gnu -C "$stage" "$name" | gzip -n -9 >"$distrib/$name.tar.gz"
   rm -rf "$stage"
-  write_checksums
-  echo "target/dist/$name.tar.gz"
+  (cd "$distrib" && sha256sum -- "$name.tar.gz" >"$name.tar.gz.sha256")
+  echo "$distrib/$name.tar.gz"
 }
 
-write_checksums() {
-  (cd target/dist && sha256sum -- *.tar.gz *.cdx.json >SHA256SUMS)
-}
-
-# target/dist/tachikoma-<version>-<package>.cdx.json: CycloneDX 1.5 SBOMs of the two binaries'
-# dependency graphs, all targets. cargo-cyclonedx writes next to the manifest and names packages
-# by their local path; the path is replaced so that the SBOM, like the binaries, is the same
-# wherever it is built.
-make_sboms() {
-  local package root
-  root=$(pwd -P)
-  mkdir -p target/dist
-  for package in tachikoma-cli tachikoma-server; do
-    cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
-      --target all --override-filename "$package.sbom" ${cargo_args[@]+"${cargo_args[@]}"}
-    sed "s|$root|/tachikoma|g" "crates/$package/$package.sbom.json" >"target/dist/tachikoma-$version-$package.cdx.json"
-    rm "crates/$package/$package.sbom.json"
-  done
-  log "  SBOMs: target/dist/tachikoma-$version-{tachikoma-cli,tachikoma-server}.cdx.json"
-}
+if [ "$profile" = dist ]; then
+  mkdir -p "$distrib"
+  # Only this version's files, and none of the targets about to be rebuilt.
+  find "$distrib" -mindepth 1 -maxdepth 1 ! -name "tachikoma-$version-*" -delete
+  for target in "${build_targets[@]}"; do rm -f "$distrib/tachikoma-$version-$target".* "$distrib/tachikoma-$version-$target"-*; done
+fi
 
 report=()
-[ "$profile" != dist ] || make_sboms
+units=$(mktemp)
+trap 'rm -f crates/*/"$sbom_name".json "$units"' EXIT
 for target in "${build_targets[@]}"; do
-  if $install_missing; then ensure_target_prerequisites "$target"; else check_prerequisites "$target"; fi
-  log "building profile $profile for $target"
-  "${cargo_build[@]}" --locked --profile "$profile" --target "$target" \
-    -p tachikoma-cli -p tachikoma-server ${cargo_args[@]+"${cargo_args[@]}"} >&2
+  ensure_target_prerequisites "$mode" "$target"
   out_dir="target/$target/$(profile_dir "$profile")"
-  for binary in tachikoma tachikoma-server; do
+  for row in "${binaries[@]}"; do
+    read -r package binary <<<"$row"
+    log "building $package ($binary), profile $profile, for $target"
+    build=("${cargo_build[@]}" --locked --profile "$profile" --target "$target" -p "$package" ${cargo_args[@]+"${cargo_args[@]}"})
+    if [ "$profile" = dist ]; then
+      # The packages compiled for the target (not host-only proc macros and build scripts), as
+      # cargo reports its artifacts: what the SBOM lists.
+      "${build[@]}" --message-format=json-render-diagnostics |
+        jq -n -c --arg dir "/$target/" '[inputs | select(.reason == "compiler-artifact")
+          | select(any(.filenames[]; contains($dir))) | .package_id] | unique' >"$units"
+    else
+      "${build[@]}" >&2
+    fi
     path="$out_dir/$binary"
     [ -f "$path" ] || die "cargo reported success but $path is missing"
     bytes=$(stat -c %s "$path")
     log "  $binary: $bytes bytes ($(numfmt --to=iec "$bytes")) at $path"
     report+=("$(printf '{"target":"%s","profile":"%s","binary":"%s","path":"%s","bytes":%s}' \
       "$target" "$profile" "$binary" "$path" "$bytes")")
+    if [ "$profile" = dist ]; then
+      make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json"
+    fi
   done
   if [ "$profile" = dist ]; then
     archive=$(make_archive "$target" "$out_dir")
     bytes=$(stat -c %s "$archive")
-    log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at $archive"
-    report+=("$(printf '{"target":"%s","profile":"%s","archive":"%s","bytes":%s}' "$target" "$profile" "$archive" "$bytes")")
+    log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at ${archive#"$(pwd)/"}"
+    report+=("$(printf '{"target":"%s","profile":"%s","archive":"%s","bytes":%s}' "$target" "$profile" "${archive#"$(pwd)/"}" "$bytes")")
   fi
 done
+if [ "$profile" = dist ]; then
+  mapfile -t published < <(cd "$distrib" && find . -maxdepth 1 -type f ! -name '*.sha256' ! -name SHA256SUMS -printf '%f\n' | LC_ALL=C sort)
+  (cd "$distrib" && sha256sum -- "${published[@]}" >SHA256SUMS)
+  log "release files in ${distrib#"$(pwd)/"}/ (SHA256SUMS lists them)"
+fi
 
 if $json; then
   (IFS=,; printf '[%s]\n' "${report[*]}")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the same commit twice, as two release engineers would, and checks the results are
-# bit-identical: different checkout paths, CARGO_HOME, HOME, umask and times.
+# Builds HEAD twice, once the way .github/workflows/release.yml does and once the way README's
+# "Verifying a release" recipe does, and checks that the release files are bit-identical.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,11 +9,20 @@ usage() {
   cat <<USAGE
 Usage: scripts/check-reproducible.sh [TARGET]
 
-Clones HEAD twice into different directories, builds each with scripts/build-rust.sh dist TARGET
-(default x86_64-unknown-linux-musl) with its own CARGO_HOME, HOME, USER and umask, the second
-with --no-sccache, and compares the sha256 of
-both binaries and the archive. On a difference it shows what differs (diffoscope if installed,
-else section sizes and strings). Ends with 'N passed, N failed'.
+Builds HEAD with scripts/build-rust.sh dist TARGET (default x86_64-unknown-linux-musl) twice and
+compares every release file (archive, .sha256, SBOMs, SHA256SUMS) and both binaries:
+
+  release runner                         outsider following README
+  shallow clone, detached HEAD           full clone, on a branch
+  CI=true, GITHUB_ACTIONS=true           no CI variable
+  CARGO_HOME that does not exist yet     existing CARGO_HOME with its own config
+  no compiler wrapper                    RUSTC_WRAPPER=sccache and build.rustc-wrapper = sccache
+  HOME without git config                HOME whose ~/.gitconfig sets core.abbrev = 12
+  USER=runner, umask 0022                USER=outsider, umask 0077
+  one checkout path, one clock time      another path, minutes later
+
+On a difference it shows what differs (diffoscope if installed). Also checks that no
+build-machine path is left in the binaries. Ends with 'N passed, N failed'.
 USAGE
 }
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
@@ -21,86 +30,85 @@ case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 target=${1:-x86_64-unknown-linux-musl}
 targets | grep -x -- "$target" >/dev/null ||
   die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words)" 2
+ensure_tools check git sccache
 
 root=$(repo_root)
 work=$(mktemp -d)
-[ -z "${TACHIKOMA_KEEP_WORK:-}" ] || log "keeping $work"
-[ -n "${TACHIKOMA_KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-# The toolchains stay where they are when HOME changes.
+# The toolchains stay where they are when HOME changes; the pinned tools too (PATH).
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 
-build_copy() {
-  local name=$1 umask_value=$2 sccache_option=$3 dir="$work/$1/checkout-of-$1"
-  mkdir -p "$work/$name/home" "$work/$name/cargo-home"
-  git clone --quiet --no-local "$root" "$dir"
-  # Downloaded crates are reused (copied), so the two builds differ in where they live, not in
-  # what they fetched.
-  [ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$work/$name/cargo-home/"
-  log "building $name in $dir"
+# build NAME CLONE_DIR UMASK ENV...: scripts/build-rust.sh dist TARGET in CLONE_DIR as NAME, with
+# only the environment given (plus PATH and RUSTUP_HOME).
+build() {
+  local name=$1 dir=$2 umask_value=$3
+  shift 3
+  log "building as the $name in $dir"
   (cd "$dir" && umask "$umask_value" &&
-    env HOME="$work/$name/home" USER="builder-$name" LOGNAME="builder-$name" CARGO_HOME="$work/$name/cargo-home" \
-      PATH="$cargo_home/bin:$PATH" scripts/build-rust.sh --install-missing ${sccache_option:+"$sccache_option"} dist "$target" >/dev/null)
+    env -i PATH="$PATH" RUSTUP_HOME="$RUSTUP_HOME" TERM=dumb LOGNAME="$name" USER="$name" "$@" \
+      scripts/build-rust.sh --install-missing dist "$target" >/dev/null)
 }
-# The first build runs as it would by default, the second with --no-sccache: the bytes must not
-# depend on whether sccache is installed (build-rust.sh keeps it out of release-like builds).
-build_copy first 0022 ""
-sleep 2 # a different wall-clock second, in case anything still reads the clock
-build_copy second 0077 --no-sccache
+
+# The release runner: actions/checkout makes a shallow clone with a detached HEAD; GitHub sets CI;
+# a fresh cache directory is a CARGO_HOME that does not exist yet.
+runner=$work/runner
+mkdir -p "$runner/home"
+git clone --quiet --depth 1 "file://$root" "$runner/checkout"
+git -C "$runner/checkout" checkout --quiet --detach
+build runner "$runner/checkout" 0022 HOME="$runner/home" CARGO_HOME="$runner/cargo-home-not-yet-created" \
+  CI=true GITHUB_ACTIONS=true
+
+sleep 2 # the clock moves on, in case anything still reads it
+
+# The outsider: a full clone on a branch, an existing CARGO_HOME (downloaded crates reused) whose
+# config routes rustc through sccache, as does the environment, and a git config with another
+# hash abbreviation.
+outsider=$work/outsider
+mkdir -p "$outsider/home" "$outsider/cargo-home"
+git clone --quiet --no-local "$root" "$outsider/a/longer/path/checkout"
+git -C "$outsider/a/longer/path/checkout" checkout --quiet -B outsiders-branch
+printf '[core]\n\tabbrev = 12\n' >"$outsider/home/.gitconfig"
+printf '[build]\nrustc-wrapper = "sccache"\n' >"$outsider/cargo-home/config.toml"
+[ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$outsider/cargo-home/"
+build outsider "$outsider/a/longer/path/checkout" 0077 HOME="$outsider/home" CARGO_HOME="$outsider/cargo-home" \
+  RUSTC_WRAPPER=sccache SCCACHE_DIR="$outsider/sccache"
+SCCACHE_DIR="$outsider/sccache" sccache --stop-server >/dev/null 2>&1 || true
 
 passed=0 failed=0
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)
-for file in "target/$target/dist/tachikoma" "target/$target/dist/tachikoma-server" \
-  "target/dist/tachikoma-$version-$target.tar.gz" target/dist/SHA256SUMS; do
-  a="$work/first/checkout-of-first/$file" b="$work/second/checkout-of-second/$file"
-  sum_a=$(sha256sum "$a" | cut -d' ' -f1) sum_b=$(sha256sum "$b" | cut -d' ' -f1)
+pass() { passed=$((passed + 1)); log "PASS $1"; }
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1" >&2; }
+
+a_root=$runner/checkout b_root=$outsider/a/longer/path/checkout
+distrib=$(realpath --relative-to="$root" "$(release_dir)")
+files_a=$(cd "$a_root/$distrib" && ls) files_b=$(cd "$b_root/$distrib" && ls)
+if [ "$files_a" = "$files_b" ]; then pass "both builds published the same files: $(words <<<"$files_a")"
+else fail "the builds published different files: $(words <<<"$files_a") / $(words <<<"$files_b")"; fi
+
+mapfile -t compared < <(while read -r file; do echo "$distrib/$file"; done <<<"$files_a"
+  shipped_binaries | while read -r _ binary; do echo "target/$target/dist/$binary"; done)
+for file in "${compared[@]}"; do
+  a="$a_root/$file" b="$b_root/$file"
+  sum_a=$(sha256sum "$a" | cut -d' ' -f1) sum_b=$(sha256sum "$b" 2>/dev/null | cut -d' ' -f1)
   if [ "$sum_a" = "$sum_b" ]; then
-    passed=$((passed + 1))
-    log "PASS $file: $sum_a"
+    pass "$file: $sum_a"
   else
-    failed=$((failed + 1))
-    printf 'FAIL %s differs: %s vs %s\n' "$file" "$sum_a" "$sum_b" >&2
+    fail "$file differs: $sum_a vs ${sum_b:-missing}"
     if command -v diffoscope >/dev/null 2>&1; then
-      diffoscope "$a" "$b" | head -n 60 >&2 || true
-    elif [ "${file%.tar.gz}" = "$file" ]; then
-      diff <(LC_ALL=C readelf -SW "$a" | awk '{print $2, $6}') <(LC_ALL=C readelf -SW "$b" | awk '{print $2, $6}') | head -n 20 >&2 || true
-      diff <(strings -n 8 "$a" | sort -u) <(strings -n 8 "$b" | sort -u) | head -n 40 >&2 || true
+      diffoscope "$a" "$b" 2>&1 | head -n 60 >&2 || true
     else
-      diff <(tar -tvzf "$a") <(tar -tvzf "$b") | head -n 20 >&2 || true
+      cmp "$a" "$b" | head -n 3 >&2 || true
     fi
   fi
 done
+
 # No build machine's paths may remain in what ships.
-for file in tachikoma tachikoma-server; do
-  binary="$work/first/checkout-of-first/target/$target/dist/$file"
-  leaked=$(strings -n 6 "$binary" | grep -F -e "$work" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
-  if [ -n "$leaked" ]; then
-    failed=$((failed + 1))
-    printf 'FAIL %s embeds build paths:\n%s\n' "$file" "$(head -n 3 <<<"$leaked")" >&2
-  else
-    passed=$((passed + 1))
-    log "PASS $file embeds no build paths"
-  fi
+for binary in $(shipped_binaries | cut -d' ' -f2); do
+  for side in "$a_root" "$b_root"; do
+    leaked=$(strings -n 6 "$side/target/$target/dist/$binary" | grep -F -e "$work" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
+    if [ -n "$leaked" ]; then fail "$binary embeds build paths: $(head -n 3 <<<"$leaked")"
+    else pass "$binary embeds no build paths (${side#"$work"/})"; fi
+  done
 done
-# cargo-auditable's dependency list is in every dist binary, for `cargo audit bin`.
-for file in tachikoma tachikoma-server; do
-  binary="$work/first/checkout-of-first/target/$target/dist/$file"
-  if LC_ALL=C readelf -SW "$binary" | grep -F '.dep-v0' >/dev/null; then
-    passed=$((passed + 1))
-    log "PASS $file carries its dependency list (.dep-v0)"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s has no .dep-v0 section: not built with cargo auditable\n' "$file" >&2
-  fi
-done
-# The SBOMs name the binaries' dependencies.
-sbom="$work/first/checkout-of-first/target/dist/tachikoma-$version-tachikoma-cli.cdx.json"
-if grep -F '"name": "tokio"' "$sbom" >/dev/null || grep -F '"name":"tokio"' "$sbom" >/dev/null; then
-  passed=$((passed + 1))
-  log "PASS the CLI's SBOM lists its dependencies"
-else
-  failed=$((failed + 1))
-  printf 'FAIL %s does not list tokio\n' "$sbom" >&2
-fi
 printf '%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

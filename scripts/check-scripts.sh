@@ -43,27 +43,88 @@ has_in() {
   LC_ALL=C "${@:1:$#-1}" | grep -F -- "$text" >/dev/null
 }
 
+# Each shipped binary's features: its own package's defaults and nothing of the other binaries,
+# the addon or the tests (written out, not computed from Cargo.toml).
+expected_features() {
+  case "$1" in
+    tachikoma) echo '["all-backends","claude","gemini","mimalloc","ollama","openai"]' ;;
+    tachikoma-server) echo '["mimalloc"]' ;;
+  esac
+}
+
+# What the binary prints as its build metadata (one line of JSON).
+version_json_args() { case "$1" in tachikoma) echo "version --json" ;; *) echo "--version-json" ;; esac; }
+
+# The crates compiled into PACKAGE built for TARGET, "name version" a line: cargo's own
+# dependency tree, normal dependencies only, without proc macros (they run at build time, on
+# the build machine) and without PACKAGE itself.
+compiled_crates() {
+  cargo tree -q --locked -p "$1" --target "$2" -e normal,no-proc-macro --prefix none -f '{p}' |
+    sed 's/ (.*//; s/ v/ /' | grep -v "^$1 " | LC_ALL=C sort -u
+}
+
+# The dist binaries of TARGET as they ship: what they report, how they are linked, what they
+# carry, and their SBOMs.
 check_target() {
-  local target=$1 binary json runner
-  if ! json=$(scripts/build-rust.sh --json release "$target"); then fail "$target: build"; return; fi
-  binary=$(sed -n 's/.*"binary":"tachikoma","path":"\([^"]*\)".*/\1/p' <<<"$json")
-  [ -f "$binary" ] || { fail "$target: no tachikoma binary in the report: $json"; return; }
+  local target=$1 package binary path runner info args sbom expected audit build first_build
   read -r -a runner <<<"$(target_setting "$target" runner)"
-  local info
-  if ! info=$(${runner[@]+"${runner[@]}"} "$binary" version --json); then fail "$target: run"; return; fi
-  if grep -q "\"target\":\"$target\"" <<<"$info" && grep -q '"profile":"release"' <<<"$info"; then
-    pass "$target: reports its target and profile"
-  else fail "$target: version --json said $info"; fi
-  # Static: no program interpreter (dynamic loader) requested.
-  local linking=static want=dynamic
-  if has_in readelf -l "$binary" 'INTERP'; then linking=dynamic; fi
-  case "$target" in *-musl) want=static ;; esac
-  if [ $linking = $want ]; then pass "$target: linked $linking"; else fail "$target: linked $linking, want $want"; fi
-  if grep -E '"(test-utils|mocks|debug-logging)"' <<<"$info" >/dev/null; then
-    fail "$target: test or debug features in a release binary: $info"
-  else pass "$target: no test or debug features"; fi
-  if has_in readelf -S "$binary" '.symtab'; then fail "$target: not stripped"
-  else pass "$target: stripped"; fi
+  while read -r package binary; do
+    path="target/$target/dist/$binary"
+    read -r -a args <<<"$(version_json_args "$binary")"
+    if ! info=$(${runner[@]+"${runner[@]}"} "$path" "${args[@]}"); then fail "$target $binary: run"; continue; fi
+    if [ "$(jq -c '[.target, .profile, .features]' <<<"$info")" = "[\"$target\",\"dist\",$(expected_features "$binary")]" ]; then
+      pass "$target $binary: reports its target, dist and exactly its own features"
+    else fail "$target $binary: version JSON is $info"; fi
+    # One build: every binary of the target describes it alike, but for its features.
+    build=$(jq -c 'del(.features)' <<<"$info")
+    if [ "$build" = "${first_build:=$build}" ]; then pass "$target $binary: the same build metadata as the other binaries"
+    else fail "$target $binary: build metadata $build differs from $first_build"; fi
+    # Static: no program interpreter (dynamic loader) requested.
+    local linking=static want=dynamic
+    if has_in readelf -l "$path" 'INTERP'; then linking=dynamic; fi
+    case "$target" in *-musl) want=static ;; esac
+    if [ $linking = $want ]; then pass "$target $binary: linked $linking"; else fail "$target $binary: linked $linking, want $want"; fi
+    if has_in readelf -S "$path" '.symtab'; then fail "$target $binary: not stripped"
+    else pass "$target $binary: stripped"; fi
+    expected=$(mktemp)
+    compiled_crates "$package" "$target" >"$expected"
+    sbom="$distrib/tachikoma-$version-$target-$binary.cdx.json"
+    if problems=$("$(python_tools_dir)/bin/python" scripts/check-sbom.py "$sbom" "$expected"); then
+      pass "$target $binary: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
+    else fail "$target $binary: $problems"; fi
+    # The embedded dependency list (cargo-auditable), read by a real client. It cannot be exact
+    # (cargo-auditable reads `cargo metadata`, see README): it must at least omit nothing.
+    if audit=$(rust-audit-info "$path" | jq -r '.packages[] | select(.kind != "build") | "\(.name) \(.version)"' | LC_ALL=C sort -u) &&
+      [ -z "$(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "$audit"))" ]; then
+      pass "$target $binary: embedded dependency list has every compiled crate ($(LC_ALL=C comm -13 "$expected" <(printf '%s\n' "$audit") | grep -vc "^$package " || true) more)"
+    else fail "$target $binary: embedded dependency list lacks: $(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "${audit:-}") | words)"; fi
+    rm -f "$expected"
+  done < <(shipped_binaries)
+}
+
+# The release directory holds exactly what a release publishes, with checksums that verify.
+check_release_dir() {
+  local expected actual target binary
+  expected=$({
+    echo SHA256SUMS
+    while read -r target; do
+      echo "tachikoma-$version-$target.tar.gz" "tachikoma-$version-$target.tar.gz.sha256"
+      while read -r _ binary; do echo "tachikoma-$version-$target-$binary.cdx.json"; done < <(shipped_binaries)
+    done < <(targets)
+  } | tr ' ' '\n' | LC_ALL=C sort)
+  actual=$(cd "$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
+  if [ "$actual" = "$expected" ]; then pass "target/distrib holds exactly the release files ($(wc -l <<<"$actual"))"
+  else fail "target/distrib holds: $(words <<<"$actual"); want: $(words <<<"$expected")"; fi
+  if (cd "$distrib" && sha256sum --quiet --strict --check SHA256SUMS && cat ./*.sha256 | sha256sum --quiet --strict --check) &&
+    [ "$(awk '{ print $2 }' "$distrib/SHA256SUMS" | LC_ALL=C sort)" = "$(grep -v -e '\.sha256$' -e '^SHA256SUMS$' <<<"$expected")" ]; then
+    pass "SHA256SUMS and every .sha256 verify, and SHA256SUMS covers every archive and SBOM"
+  else fail "checksums in target/distrib do not verify or do not cover every file"; fi
+  local name archived
+  name="tachikoma-$version-$(targets | head -n 1)"
+  archived=$(tar -tzf "$distrib/$name.tar.gz" | LC_ALL=C sort | words)
+  if [ "$archived" = "$(for file in "" LICENSE README.md $(shipped_binaries | cut -d' ' -f2); do echo "$name/$file"; done | LC_ALL=C sort | words)" ]; then
+    pass "the archive holds both binaries, README.md and LICENSE"
+  else fail "the archive holds: $archived"; fi
 }
 
 # One list of targets: rust-toolchain.toml must install exactly the targets .cargo/config.toml
@@ -91,7 +152,12 @@ for ((i = 0; i < ${#packages[@]}; i++)); do
 done
 
 if ! $errors_only; then
-  while read -r target; do check_target "$target"; done < <(targets)
+  version=$(workspace_version) distrib=$(release_dir)
+  if scripts/build-rust.sh dist all >/dev/null; then
+    pass "scripts/build-rust.sh dist all"
+    check_release_dir
+    while read -r target; do check_target "$target"; done < <(targets)
+  else fail "scripts/build-rust.sh dist all"; fi
 fi
 
 # debug-logging: without it a release build has no debug events at all (their text included).
@@ -123,9 +189,33 @@ for dir in "${path_dirs[@]}"; do
     fi
   done
 done
-expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc, the linker or C compiler for aarch64-unknown-linux-gnu, is missing; run: sudo apt-get install gcc-aarch64-linux-gnu" \
+expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc is missing; run: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" \
   env PATH="$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \
   "$BASH" scripts/build-rust.sh release aarch64-unknown-linux-gnu
+expect_failure "build-rust: unknown package" 2 "unknown package 'tachikoma-native'.*tachikoma-server" \
+  scripts/build-rust.sh --package tachikoma-native release
+expect_failure "build-rust: --package with dist" 2 "does not go with dist" scripts/build-rust.sh --package tachikoma-cli dist
+# A dist build with a cargo tool at another version than scripts/tools.txt pins: refused, with
+# the command that installs the pinned one (its bytes depend on the tool).
+fake_home=$(mktemp -d)
+mkdir "$fake_home/bin"
+printf '#!/bin/sh\nexit 0\n' >"$fake_home/bin/cargo-auditable"
+chmod +x "$fake_home/bin/cargo-auditable"
+printf '[v1]\n"cargo-auditable 0.0.1 (registry+https://github.com/rust-lang/crates.io-index)" = ["cargo-auditable"]\n' >"$fake_home/.crates.toml"
+expect_failure "build-rust: a cargo tool at another version" 1 \
+  "cargo-auditable $(tool_row cargo-auditable | awk '{ print $3 }') (pinned in scripts/tools.txt) is missing; run: cargo install --locked cargo-auditable --version" \
+  env CARGO_HOME="$fake_home" scripts/build-rust.sh dist
+# A release-like build of a source tree without git history and without SOURCE_DATE_EPOCH would
+# stamp the wall clock: refused.
+tarball=$(mktemp -d)
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar -x -C "$tarball"
+expect_failure "build-rust: reproducible build without git or SOURCE_DATE_EPOCH" 1 "set SOURCE_DATE_EPOCH" \
+  env -u SOURCE_DATE_EPOCH GIT_CEILING_DIRECTORIES="$tarball" "$tarball/scripts/build-rust.sh" release
+rm -rf "$fake_home" "$tarball"
+expect_failure "check-release-tag: a tag that is not the version" 1 "tag 'v9.9.9' does not match the workspace version $(workspace_version)" \
+  scripts/check-release-tag.sh v9.9.9
+if scripts/check-release-tag.sh "v$(workspace_version)" 2>/dev/null; then pass "check-release-tag: v<version> passes"
+else fail "check-release-tag: v$(workspace_version) refused"; fi
 expect_failure "optimize-binary: missing file" 2 "no such file" scripts/optimize-binary.sh /nonexistent/tachikoma
 expect_failure "optimize-binary: not ELF" 2 "not an ELF binary" scripts/optimize-binary.sh Cargo.toml
 expect_failure "optimize-binary: no argument" 2 "Usage" scripts/optimize-binary.sh

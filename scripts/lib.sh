@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by the scripts in this folder: logging, the target table, and idempotent installers.
-# Source it; it defines functions and sets nothing else.
+# Shared by the scripts in this folder: logging, the target and profile tables, and idempotent
+# installers. Source it; it defines functions and puts the pinned tools first on PATH.
 
 # Colour only for a terminal.
 _paint() { if [ -t 2 ]; then printf '\033[%sm%s\033[0m' "$1" "$2"; else printf '%s' "$2"; fi; }
@@ -35,6 +35,19 @@ profile_dir() {
 
 host_target() { rustc -vV | sed -n 's/^host: //p'; }
 
+# The workspace version ([workspace.package] of Cargo.toml), which every crate takes.
+workspace_version() {
+  sed -n '/^\[workspace\.package\]$/,/^\[/s/^version = "\(.*\)"$/\1/p' "$(repo_root)/Cargo.toml"
+}
+
+# What ships: each package and its binary. Each is built in a cargo run of its own, so that its
+# features are its own (one run unifies the features of the crates the packages share).
+shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server tachikoma-server"; }
+
+# Where a dist build puts what a release publishes (archives, checksums, SBOMs), and nothing
+# else; cargo's own output stays in target/<triple>/<profile>/.
+release_dir() { echo "$(repo_root)/target/distrib"; }
+
 # A value from a target's table in .cargo/config.toml, as words: `linker` gives the linker,
 # `runner` the runner command and its arguments.
 target_setting() {
@@ -53,37 +66,115 @@ target_tools() {
     sed -n "s/^CC_${target//-/_} *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; } | awk '!seen[$0]++'
 }
 
-# The Debian package that provides a program the build needs.
-debian_package_of() {
-  case "$1" in
-    musl-gcc) echo musl-tools ;;
-    aarch64-linux-gnu-gcc) echo "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
-    qemu-aarch64) echo qemu-user ;;
-    shellcheck) echo shellcheck ;;
-    nix-instantiate) echo nix-bin ;;
-    node) echo nodejs ;;
-    git) echo git ;;
-    *) return 1 ;;
+# ---------------------------------------------------------------------------------------------
+# Tools: scripts/tools.txt is the one table of what is installed, from where, at which version.
+# ---------------------------------------------------------------------------------------------
+
+# The rows of scripts/tools.txt as "source package version program", comments dropped.
+tool_rows() { sed 's/#.*//; /^[[:space:]]*$/d' "$(repo_root)/scripts/tools.txt"; }
+
+# The row of PROGRAM; fails for a program the table does not know.
+tool_row() {
+  local row
+  row=$(tool_rows | awk -v program="$1" '$4 == program { print; exit }')
+  [ -n "$row" ] || return 1
+  printf '%s\n' "$row"
+}
+
+# The version `cargo install` recorded for the PROGRAM found on PATH (empty when it was not
+# installed by cargo install, e.g. a distribution's package).
+cargo_tool_version() {
+  local program=$1 package=$2 path root
+  path=$(command -v "$program") || return 0
+  root=$(dirname "$(dirname "$path")")
+  [ -f "$root/.crates.toml" ] || return 0
+  awk -v package="\"$package" -v program="\"$program\"" '$1 == package && index($0, program) { print $2; exit }' "$root/.crates.toml"
+}
+
+# Where the PyPI tools live: a virtual environment of the scripts' own (Debian's python3 refuses
+# `pip install` outside one, PEP 668).
+python_tools_dir() { echo "${TACHIKOMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tachikoma}/python"; }
+
+# The command that installs a table row, for a user to run (mode check) or to run (mode install).
+install_command() {
+  local source=$1 package=$2 version=$3
+  case "$source" in
+    debian) echo "sudo apt-get install ${package//,/ }" ;;
+    cargo) echo "cargo install --locked $package --version $version" ;;
+    pypi) echo "scripts/test.sh (installs the PyPI tools into $(python_tools_dir))" ;;
   esac
 }
 
-# ensure_programs PROGRAM...: installs (apt) the Debian packages of the missing ones.
-ensure_programs() {
-  local program packages=()
+# ensure_tools install|check PROGRAM...: every PROGRAM present at its pinned version. "install"
+# installs what is missing (apt, cargo install --locked, a venv for the PyPI tools) and does
+# nothing when all is present; "check" fails on the first missing one with the command that
+# installs it. Programs outside the table (linkers Nix provides, say) must just be on PATH.
+ensure_tools() {
+  local mode=$1 program row source package version packages debian=() cargo_rows=() python=false
+  shift
   for program in "$@"; do
-    command -v "$program" >/dev/null 2>&1 && continue
-    # shellcheck disable=SC2207 # package names never contain spaces
-    packages+=($(debian_package_of "$program")) || die "no known Debian package provides $program"
+    if ! row=$(tool_row "$program"); then
+      command -v "$program" >/dev/null 2>&1 || die "$program is missing (it is not in scripts/tools.txt: install it yourself)"
+      continue
+    fi
+    read -r source package version _ <<<"$row"
+    case "$source" in
+      debian) command -v "$program" >/dev/null 2>&1 && continue ;;
+      cargo) [ "$(cargo_tool_version "$program" "$package")" = "$version" ] && continue ;;
+      pypi) python_tools_current && continue ;;
+    esac
+    if [ "$mode" != install ]; then
+      [ "$version" = - ] || program="$program $version (pinned in scripts/tools.txt)"
+      die "$program is missing; run: $(install_command "$source" "$package" "$version")"
+    fi
+    case "$source" in
+      debian) IFS=, read -r -a packages <<<"$package"; debian+=("${packages[@]}") ;;
+      cargo) cargo_rows+=("$package $version") ;;
+      pypi) python=true ;;
+    esac
   done
-  [ ${#packages[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null 2>&1 ||
-    die "missing ${packages[*]}: install them with your system's package manager"
-  log "installing Debian packages: ${packages[*]}"
+  [ ${#debian[@]} -eq 0 ] || install_debian_packages "${debian[@]}"
+  for row in ${cargo_rows[@]+"${cargo_rows[@]}"}; do
+    read -r package version <<<"$row"
+    log "installing $package $version from crates.io"
+    cargo install --locked --quiet "$package" --version "$version" >&2
+  done
+  if $python; then install_python_tools; fi
+  hash -r
+}
+
+install_debian_packages() {
+  command -v apt-get >/dev/null 2>&1 || die "missing $*: install them with your system's package manager"
+  log "installing Debian packages: $*"
   local sudo=()
+  # sudo drops the environment: DEBIAN_FRONTEND goes through env.
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
 }
+
+# The PyPI rows of the table, one "package==version" a line: what the environment must hold.
+python_requirements() { tool_rows | awk '$1 == "pypi" { print $2 "==" $3 }'; }
+
+python_tools_current() {
+  [ "$(cat "$(python_tools_dir)/requirements.txt" 2>/dev/null)" = "$(python_requirements)" ]
+}
+
+install_python_tools() {
+  local dir
+  dir=$(python_tools_dir)
+  # Debian splits ensurepip, which venv needs, into python3-venv.
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then install_debian_packages python3-venv; fi
+  log "installing the PyPI tools into $dir"
+  rm -rf "$dir"
+  python3 -m venv "$dir" >&2
+  python_requirements >"$dir/requirements.in"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$dir/requirements.in" >&2
+  mv "$dir/requirements.in" "$dir/requirements.txt"
+}
+
+# The programs of the PyPI tools and the pinned cargo tools come first on PATH.
+PATH="$(python_tools_dir)/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # ensure_rust_targets TARGET...: the toolchain of rust-toolchain.toml with these targets' std.
 ensure_rust_targets() {
@@ -97,30 +188,14 @@ ensure_rust_targets() {
   rustup target add "${missing[@]}" >&2
 }
 
-# ensure_cargo_tool BINARY CRATE [VERSION]: `cargo install --locked` when BINARY is missing.
-ensure_cargo_tool() {
-  local binary=$1 crate=$2 version=${3:-}
-  command -v "$binary" >/dev/null 2>&1 && return 0
-  log "installing $crate from crates.io"
-  cargo install --locked --quiet "$crate" ${version:+--version "$version"} >&2
-}
-
-# ensure_pip_tool BINARY PACKAGE: `pip install` when BINARY is missing.
-ensure_pip_tool() {
-  local binary=$1 package=$2 python
-  command -v "$binary" >/dev/null 2>&1 && return 0
-  python=$(command -v python3) || die "python3 is needed to install $package"
-  log "installing $package from PyPI"
-  "$python" -m pip install --quiet --disable-pip-version-check "$package" >&2 ||
-    "$python" -m pip install --quiet --disable-pip-version-check --user "$package" >&2
-  hash -r
-  command -v "$binary" >/dev/null 2>&1 || die "$package installed but $binary is not on PATH"
-}
-
-# The prerequisites of building for TARGET: its std, its linker and its C compiler.
+# ensure_target_prerequisites install|check TARGET: its std, its linker and its C compiler.
 ensure_target_prerequisites() {
-  local target=$1 tools
-  ensure_rust_targets "$target"
+  local mode=$1 target=$2 tools
+  if [ "$mode" = install ]; then
+    ensure_rust_targets "$target"
+  elif ! rustup target list --installed 2>/dev/null | grep -x -- "$target" >/dev/null; then
+    die "the Rust standard library for $target is not installed; run: rustup target add $target"
+  fi
   mapfile -t tools < <(target_tools "$target")
-  [ ${#tools[@]} -eq 0 ] || ensure_programs "${tools[@]}"
+  ensure_tools "$mode" cc ${tools[@]+"${tools[@]}"}
 }

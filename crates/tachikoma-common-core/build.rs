@@ -33,7 +33,9 @@ fn main() {
 
     let git_hash = env_value("TACHIKOMA_GIT_HASH").or_else(|| {
         repo.as_ref()
-            .and_then(|r| r.git(&["rev-parse", "--short", "HEAD"]))
+            // The full hash: an abbreviation's length depends on the repository (its object
+            // count, core.abbrev), so a shallow and a full clone would embed different ones.
+            .and_then(|r| r.git(&["rev-parse", "HEAD"]))
     });
     let git_branch = env_value("TACHIKOMA_GIT_BRANCH").or_else(|| {
         // Empty on a detached HEAD: then there is no branch to report.

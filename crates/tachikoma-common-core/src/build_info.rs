@@ -8,9 +8,10 @@ use serde::Serialize;
 pub struct BuildInfo {
     /// The workspace version (`Cargo.toml`).
     pub version: &'static str,
-    /// Short git commit hash, `TACHIKOMA_GIT_HASH` when set, else `unknown`.
+    /// The full git commit hash (`TACHIKOMA_GIT_HASH` when set), else `unknown`.
     pub git_hash: &'static str,
-    /// Git branch, `TACHIKOMA_GIT_BRANCH` when set, else `unknown` (also on a detached HEAD).
+    /// Git branch, `TACHIKOMA_GIT_BRANCH` when set, else `unknown` (also on a detached HEAD, and
+    /// in release-like builds made by scripts/build-rust.sh, which set it so).
     pub git_branch: &'static str,
     /// When the build script ran (or `SOURCE_DATE_EPOCH`), RFC 3339 UTC.
     pub build_time: &'static str,
@@ -18,7 +19,8 @@ pub struct BuildInfo {
     pub target: &'static str,
     /// The cargo profile: dev, release, dist, bench, ci, ...
     pub profile: &'static str,
-    /// Whether the build ran in CI (`CI` set and not `false`/`0`).
+    /// Whether the build ran in CI (`CI` set and not `false`/`0`); false in release-like builds
+    /// made by scripts/build-rust.sh, which leave the machine out of the bytes.
     pub ci: bool,
     /// The cargo features of `tachikoma-common-core` in this build, sorted.
     pub features: &'static [&'static str],

@@ -1,11 +1,12 @@
 //! Shared core of the Tachikoma workspace: build metadata, and the cargo features every other
 //! crate forwards to, so that `BuildInfo::features` is this build's feature set.
+//!
+//! No optional dependency here serves only one binary (axum for the server, napi for the addon,
+//! test libraries): `cargo metadata`, which cargo-auditable and cargo-cyclonedx read, resolves
+//! features for the whole workspace, so such a dependency would be listed as part of every
+//! binary. That code lives in the crate that ships it.
 
 pub mod build_info;
-#[cfg(feature = "server")]
-pub mod http;
-#[cfg(feature = "native")]
-pub mod js;
 pub mod logging;
 #[cfg(test)]
 mod rfc3339;
@@ -49,13 +50,6 @@ mod mimalloc_tests {
         );
         assert_eq!(super::ALLOCATOR, "mimalloc");
     }
-}
-
-/// Test support, re-exported so test crates need no versions of their own.
-#[cfg(feature = "test-utils")]
-pub mod test_utils {
-    pub use insta;
-    pub use proptest;
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 pub mod config;
 
 use axum::extract::State;
+use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
+use tachikoma_common_core::BUILD_INFO;
 
 use config::{ServerConfig, SharedConfig};
 
@@ -16,10 +18,18 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 /// `GET /config` (the configuration in force).
 pub fn router(config: SharedConfig) -> Router {
     Router::new()
-        .route("/version", tachikoma_common_core::http::version_route())
+        .route("/version", get(version))
         .route("/health", get(health))
         .route("/config", get(current_config))
         .with_state(config)
+}
+
+/// The build metadata as JSON: the exact bytes `tachikoma version --json` prints.
+async fn version() -> ([(header::HeaderName, &'static str); 1], String) {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        BUILD_INFO.to_json(),
+    )
 }
 
 async fn health() -> &'static str {
@@ -40,8 +50,7 @@ async fn current_config(State(config): State<SharedConfig>) -> Json<ServerConfig
 mod tests {
     use super::*;
     use axum::body::{to_bytes, Body};
-    use axum::http::{header, Request, StatusCode};
-    use tachikoma_common_core::BUILD_INFO;
+    use axum::http::{Request, StatusCode};
     use tower::ServiceExt;
 
     async fn get(path: &str) -> (StatusCode, Option<String>, String) {

@@ -21,6 +21,9 @@ struct Args {
     /// Configuration file (JSON). Re-read when it changes if built with the hot-reload feature.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Print the build metadata as one line of JSON (what `GET /version` serves) and exit.
+    #[arg(long)]
+    version_json: bool,
 }
 
 fn version_line() -> &'static str {
@@ -30,6 +33,10 @@ fn version_line() -> &'static str {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.version_json {
+        println!("{}", BUILD_INFO.to_json());
+        return ExitCode::SUCCESS;
+    }
     let config = match &args.config {
         Some(path) => match ServerConfig::load(path) {
             Ok(config) => config,

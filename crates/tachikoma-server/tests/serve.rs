@@ -19,6 +19,13 @@ fn serves_health_and_version_then_stops_on_sigterm() {
     assert_eq!(status, 200);
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    // --version-json prints what /version serves, without starting a server.
+    let printed = Command::new(binary())
+        .arg("--version-json")
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), body + "\n");
     assert_eq!(server.get("/missing").0, 404);
     let status = server.stop_with("TERM", Duration::from_secs(10));
     assert!(

@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-pub use tachikoma_common_core::test_utils::{insta, proptest};
-
 /// The root of the workspace these tests belong to.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -112,12 +110,12 @@ impl TempRepo {
         git(self.path(), args)
     }
 
-    /// The short hash of HEAD, as the build script reads it.
+    /// The full hash of HEAD, as the build script reads it.
     pub fn head(&self) -> String {
-        self.git(&["rev-parse", "--short", "HEAD"])
+        self.git(&["rev-parse", "HEAD"])
     }
 
-    /// Commits a change to `file` (appends a line) and returns the new short hash.
+    /// Commits a change to `file` (appends a line) and returns the new hash.
     pub fn commit_change(&self, file: &str, line: &str) -> String {
         let path = self.path().join(file);
         let mut text = std::fs::read_to_string(&path).unwrap_or_default();

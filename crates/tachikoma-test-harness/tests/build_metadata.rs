@@ -40,6 +40,8 @@ fn git_clone_hash_follows_commits_and_checkouts() {
     let first = repo.head();
     let info = cli_info(&build.run());
     assert_eq!(info["git_hash"], first.as_str());
+    // The full hash, whatever the repository's size or core.abbrev.
+    assert_eq!(first.len(), 40, "{first}");
     assert_eq!(info["git_branch"], "main");
     assert_eq!(info["profile"], profile().as_str());
     assert_eq!(info["features"], serde_json::json!([]));
@@ -135,14 +137,14 @@ fn worktree_reports_its_own_head_and_branch() {
     let info = cli_info(&build.run());
     assert_eq!(
         info["git_hash"],
-        git(&worktree, &["rev-parse", "--short", "HEAD"]).as_str()
+        git(&worktree, &["rev-parse", "HEAD"]).as_str()
     );
     assert_eq!(info["git_branch"], "feature/wt");
 
     std::fs::write(worktree.join("NEW.md"), "worktree commit\n").unwrap();
     git(&worktree, &["add", "NEW.md"]);
     git(&worktree, &["commit", "--quiet", "-m", "worktree commit"]);
-    let head = git(&worktree, &["rev-parse", "--short", "HEAD"]);
+    let head = git(&worktree, &["rev-parse", "HEAD"]);
     assert_ne!(head, repo.head(), "the main checkout stays where it was");
     assert_eq!(cli_info(&build.run())["git_hash"], head.as_str());
 }
