@@ -14,7 +14,7 @@ esac
 rounds=${1:-4000}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$rounds'" 2
 cd "$(repo_root)"
-ensure_target_prerequisites x86_64-unknown-linux-musl
+ensure_target_prerequisites install x86_64-unknown-linux-musl
 
 variants=("x86_64-unknown-linux-gnu:" "x86_64-unknown-linux-musl:" "x86_64-unknown-linux-musl:mimalloc" "x86_64-unknown-linux-gnu:mimalloc")
 rows=() medians=() labels=() targets_run=()

@@ -80,8 +80,7 @@ if $install_missing; then mode=install; fi
 
 cd "$(repo_root)"
 command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
-# The toolchain of rust-toolchain.toml, with its components and targets (a no-op when present).
-if $install_missing; then rustup toolchain install >&2; fi
+if $install_missing; then ensure_toolchain; fi
 
 # Release-like profiles build reproducibly: the same commit gives the same bytes whatever the
 # checkout, its path, CARGO_HOME, user, environment or clock.
@@ -108,13 +107,12 @@ if $reproducible; then
   # other rustflags would otherwise be replaced, and .cargo/config.toml sets none.)
   [ -z "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ] || die "RUSTFLAGS is set; unset it for a reproducible $profile build"
   cargo_home=${CARGO_HOME:-$HOME/.cargo}
-  rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
   # cargo creates a new CARGO_HOME itself; it must exist now for its real path to be remapped.
   mkdir -p "$cargo_home"
-  [ -d "$rustup_home" ] || die "RUSTUP_HOME ($rustup_home) does not exist; install Rust with rustup: https://rustup.rs"
+  sysroot=$(rustc --print sysroot) || die "rustc cannot tell its sysroot"
   CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' \
     "--remap-path-prefix=$(cd "$cargo_home" && pwd -P)=/cargo" \
-    "--remap-path-prefix=$(cd "$rustup_home" && pwd -P)=/rustup" \
+    "--remap-path-prefix=$(cd "$sysroot" && pwd -P)=/rust" \
     "--remap-path-prefix=$(pwd -P)=/tachikoma")
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
 elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then

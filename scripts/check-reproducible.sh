@@ -80,7 +80,7 @@ pass() { passed=$((passed + 1)); log "PASS $1"; }
 fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1" >&2; }
 
 a_root=$runner/checkout b_root=$outsider/a/longer/path/checkout
-distrib=$(realpath --relative-to="$root" "$(release_dir)")
+distrib=$(realpath -m --relative-to="$root" "$(release_dir)")
 files_a=$(cd "$a_root/$distrib" && ls) files_b=$(cd "$b_root/$distrib" && ls)
 if [ "$files_a" = "$files_b" ]; then pass "both builds published the same files: $(words <<<"$files_a")"
 else fail "the builds published different files: $(words <<<"$files_a") / $(words <<<"$files_b")"; fi

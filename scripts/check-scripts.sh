@@ -89,7 +89,7 @@ check_target() {
     expected=$(mktemp)
     compiled_crates "$package" "$target" >"$expected"
     sbom="$distrib/tachikoma-$version-$target-$binary.cdx.json"
-    if problems=$("$(python_tools_dir)/bin/python" scripts/check-sbom.py "$sbom" "$expected"); then
+    if problems=$("$(tools_python)" scripts/check-sbom.py "$sbom" "$expected"); then
       pass "$target $binary: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
     else fail "$target $binary: $problems"; fi
     # The embedded dependency list (cargo-auditable), read by a real client. It cannot be exact
@@ -160,6 +160,37 @@ if ! $errors_only; then
   else fail "scripts/build-rust.sh dist all"; fi
 fi
 
+# What a request handler's panic does to the server as shipped: release and dist abort on panic
+# (README: a supervisor restarts it), so the server ends with SIGABRT and the next request is
+# refused. Built with the test-only fault-injection feature (GET /panic panics); the
+# debug-logging check below rebuilds the release binaries without it.
+http_get() { # PORT PATH: the response, or failure when nothing listens
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3
+  cat <&3 || true
+  exec 3<&-
+}
+if ! $errors_only; then
+  host=$(host_target) port=""
+  if scripts/build-rust.sh --package tachikoma-server --features fault-injection release "$host" >/dev/null 2>&1; then
+    listening=$(mktemp)
+    "target/$host/release/tachikoma-server" --bind 127.0.0.1:0 >"$listening" 2>/dev/null &
+    server_pid=$!
+    for _ in $(seq 100); do port=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$listening"); [ -z "$port" ] || break; sleep 0.1; done
+    before=$(http_get "$port" /health | tail -n 1)
+    http_get "$port" /panic >/dev/null 2>&1 || true
+    # An unwinding server would go on serving: give it 5 s, then stop it.
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$server_pid" 2>/dev/null || true
+    status=0
+    wait "$server_pid" || status=$?
+    if [ "$before" = ok ] && [ "$status" -eq 134 ] && ! (http_get "$port" /health) 2>/dev/null; then
+      pass "a handler panic aborts the release server (SIGABRT); the next request is refused"
+    else fail "handler panic: /health before '$before', exit status $status, port $port"; fi
+    rm -f "$listening"
+  else fail "build of the server with fault-injection"; fi
+fi
+
 # debug-logging: without it a release build has no debug events at all (their text included).
 if ! $errors_only; then
   marker="tachikoma debug-logging is compiled in"
@@ -192,6 +223,28 @@ done
 expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc is missing; run: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" \
   env PATH="$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \
   "$BASH" scripts/build-rust.sh release aarch64-unknown-linux-gnu
+# A Nix dev shell's toolchain: linker, C compiler and archiver under Nix's names, announced in
+# cargo's and the cc crate's variables, a runner of its own, and no Debian cross gcc on PATH.
+# Here Nix's programs are stand-ins that run Debian's by absolute path.
+if ! $errors_only; then
+  nix_tools=$(mktemp -d)
+  for tool in cc ar; do
+    debian_tool=$(command -v "aarch64-linux-gnu-${tool/cc/gcc}")
+    printf '#!/bin/sh\nexec %s "$@"\n' "$debian_tool" >"$nix_tools/aarch64-unknown-linux-gnu-$tool"
+    chmod +x "$nix_tools/aarch64-unknown-linux-gnu-$tool"
+  done
+  nix_env=(PATH="$nix_tools:$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)"
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-unknown-linux-gnu-cc
+    CC_aarch64_unknown_linux_gnu=aarch64-unknown-linux-gnu-cc AR_aarch64_unknown_linux_gnu=aarch64-unknown-linux-gnu-ar
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu")
+  if (export "${nix_env[@]}"
+    json=$("$BASH" scripts/build-rust.sh --json --package tachikoma-cli release aarch64-unknown-linux-gnu) &&
+      read -r -a runner <<<"$(target_setting aarch64-unknown-linux-gnu runner)" &&
+      "${runner[@]}" "$(jq -r '.[0].path' <<<"$json")" version --json | grep -F '"target":"aarch64-unknown-linux-gnu"' >/dev/null); then
+    pass "build-rust: builds and runs with a Nix dev shell's cross toolchain variables"
+  else fail "build-rust: builds and runs with a Nix dev shell's cross toolchain variables"; fi
+  rm -rf "$nix_tools"
+fi
 expect_failure "build-rust: unknown package" 2 "unknown package 'tachikoma-native'.*tachikoma-server" \
   scripts/build-rust.sh --package tachikoma-native release
 expect_failure "build-rust: --package with dist" 2 "does not go with dist" scripts/build-rust.sh --package tachikoma-cli dist

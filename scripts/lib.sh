@@ -48,10 +48,16 @@ shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server t
 # else; cargo's own output stays in target/<triple>/<profile>/.
 release_dir() { echo "$(repo_root)/target/distrib"; }
 
-# A value from a target's table in .cargo/config.toml, as words: `linker` gives the linker,
-# `runner` the runner command and its arguments.
+# A target's setting as cargo sees it, as words: `linker` gives the linker, `runner` the runner
+# command and its arguments. The environment (CARGO_TARGET_<TRIPLE>_<KEY>, as a Nix dev shell
+# sets it) outranks .cargo/config.toml, as it does for cargo.
 target_setting() {
-  local target=$1 key=$2
+  local target=$1 key=$2 variable
+  variable=CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_$(tr 'a-z-' 'A-Z_' <<<"$key")
+  if [ -n "${!variable:-}" ]; then
+    echo "${!variable}"
+    return
+  fi
   awk -v section="[target.$target]" -v key="$key" '
     $0 == section { inside = 1; next }
     /^\[/ { inside = 0 }
@@ -59,11 +65,16 @@ target_setting() {
   ' "$(repo_root)/.cargo/config.toml"
 }
 
-# The programs building for TARGET needs: its linker and C compiler, when not the host's.
+# The programs building for TARGET needs: its linker and C compiler, when not the host's. The C
+# compiler is CC_<triple> of the environment (the cc crate's variable; a Nix dev shell sets it),
+# else of .cargo/config.toml's [env] (which never overrides the environment).
 target_tools() {
-  local target=$1
+  local target=$1 variable
+  variable=CC_${target//-/_}
   { target_setting "$target" linker
-    sed -n "s/^CC_${target//-/_} *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; } | awk '!seen[$0]++'
+    if [ -n "${!variable:-}" ]; then echo "${!variable}"
+    else sed -n "s/^$variable *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; fi
+  } | awk '!seen[$0]++'
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +121,7 @@ install_command() {
 # nothing when all is present; "check" fails on the first missing one with the command that
 # installs it. Programs outside the table (linkers Nix provides, say) must just be on PATH.
 ensure_tools() {
-  local mode=$1 program row source package version packages debian=() cargo_rows=() python=false
+  local mode=$1 program row source package version packages found debian=() cargo_rows=() python=false
   shift
   for program in "$@"; do
     if ! row=$(tool_row "$program"); then
@@ -120,8 +131,21 @@ ensure_tools() {
     read -r source package version _ <<<"$row"
     case "$source" in
       debian) command -v "$program" >/dev/null 2>&1 && continue ;;
-      cargo) [ "$(cargo_tool_version "$program" "$package")" = "$version" ] && continue ;;
-      pypi) python_tools_current && continue ;;
+      cargo)
+        found=$(cargo_tool_version "$program" "$package")
+        [ "$found" = "$version" ] && continue
+        # Present but not from cargo install (a Nix dev shell's, a distribution's): its version
+        # is not known, so it is used, with a warning; a known wrong version is refused.
+        if [ "$mode" = check ] && [ -z "$found" ] && command -v "$program" >/dev/null 2>&1; then
+          warn "$program is not the one scripts/tools.txt pins ($version): its version is unknown"
+          continue
+        fi ;;
+      pypi)
+        python_tools_current && continue
+        if [ "$mode" = check ] && command -v "$program" >/dev/null 2>&1; then
+          warn "$program is not from the scripts' Python environment: its version is unknown"
+          continue
+        fi ;;
     esac
     if [ "$mode" != install ]; then
       [ "$version" = - ] || program="$program $version (pinned in scripts/tools.txt)"
@@ -176,26 +200,32 @@ install_python_tools() {
 # The programs of the PyPI tools and the pinned cargo tools come first on PATH.
 PATH="$(python_tools_dir)/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-# ensure_rust_targets TARGET...: the toolchain of rust-toolchain.toml with these targets' std.
-ensure_rust_targets() {
-  local installed missing=() target
-  installed=$(rustup target list --installed 2>/dev/null) || die "rustup is needed: https://rustup.rs"
-  for target in "$@"; do
-    grep -qx "$target" <<<"$installed" || missing+=("$target")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing Rust std for: ${missing[*]}"
-  rustup target add "${missing[@]}" >&2
+# Whether the active rustc has TARGET's standard library (rustup's toolchain or a Nix one).
+has_rust_std() {
+  local dir
+  dir=$(rustc --print target-libdir --target "$1" 2>/dev/null) && compgen -G "$dir/libstd-*.rlib" >/dev/null
 }
 
 # ensure_target_prerequisites install|check TARGET: its std, its linker and its C compiler.
 ensure_target_prerequisites() {
   local mode=$1 target=$2 tools
-  if [ "$mode" = install ]; then
-    ensure_rust_targets "$target"
-  elif ! rustup target list --installed 2>/dev/null | grep -x -- "$target" >/dev/null; then
-    die "the Rust standard library for $target is not installed; run: rustup target add $target"
+  if ! has_rust_std "$target"; then
+    command -v rustup >/dev/null 2>&1 ||
+      die "this Rust toolchain ($(command -v rustc)) has no standard library for $target; use rustup (https://rustup.rs) or the toolchain of 'nix develop', which have every target of rust-toolchain.toml"
+    [ "$mode" = install ] || die "the Rust standard library for $target is not installed; run: rustup target add $target"
+    log "installing the Rust standard library for $target"
+    rustup target add "$target" >&2
   fi
   mapfile -t tools < <(target_tools "$target")
   ensure_tools "$mode" cc ${tools[@]+"${tools[@]}"}
 }
+
+# The Python that has the PyPI tools' libraries: the scripts' environment, else (a Nix dev
+# shell) the python3 on PATH.
+tools_python() {
+  if [ -x "$(python_tools_dir)/bin/python" ]; then echo "$(python_tools_dir)/bin/python"; else command -v python3; fi
+}
+
+# The toolchain of rust-toolchain.toml with its components and targets, when rustup manages Rust
+# (a no-op when present; a Nix dev shell brings its own).
+ensure_toolchain() { if command -v rustup >/dev/null 2>&1; then rustup toolchain install >&2; fi; }

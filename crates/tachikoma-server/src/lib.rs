@@ -17,11 +17,14 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 /// The service's routes: `GET /version` (the build-metadata JSON), `GET /health` and
 /// `GET /config` (the configuration in force).
 pub fn router(config: SharedConfig) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/version", get(version))
         .route("/health", get(health))
-        .route("/config", get(current_config))
-        .with_state(config)
+        .route("/config", get(current_config));
+    #[cfg(feature = "fault-injection")]
+    let router = router.route("/panic", get(fault));
+
+    router.with_state(config)
 }
 
 /// The build metadata as JSON: the exact bytes `tachikoma version --json` prints.
@@ -30,6 +33,12 @@ async fn version() -> ([(header::HeaderName, &'static str); 1], String) {
         [(header::CONTENT_TYPE, "application/json")],
         BUILD_INFO.to_json(),
     )
+}
+
+/// A handler that panics, for the test of what a panic does to the server (fault-injection).
+#[cfg(feature = "fault-injection")]
+async fn fault() -> &'static str {
+    panic!("GET /panic: fault injection")
 }
 
 async fn health() -> &'static str {

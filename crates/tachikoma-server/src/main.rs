@@ -1,5 +1,7 @@
 //! `tachikoma-server`: serves the HTTP API until SIGINT or SIGTERM, then stops cleanly.
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,7 +62,14 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::registry()
         .with(filter_layer)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(colour(
+                    std::io::stderr().is_terminal(),
+                    std::env::var_os("NO_COLOR"),
+                )),
+        )
         .init();
 
     let shared: SharedConfig = Arc::new(RwLock::new(config));
@@ -100,6 +109,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether log lines get ANSI colours: only for a person at a terminal, and not when `NO_COLOR`
+/// is set to anything but the empty string (no-color.org). Files, pipes and journald get plain
+/// text.
+fn colour(stderr_is_terminal: bool, no_color: Option<OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
 async fn serve(bind: SocketAddr, config: SharedConfig) -> std::io::Result<()> {
     let shutdown = tachikoma_loop::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
@@ -112,4 +128,18 @@ async fn serve(bind: SocketAddr, config: SharedConfig) -> std::io::Result<()> {
             tracing::info!(?signal, "shutting down");
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("".into())));
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some("1".into())));
+    }
 }

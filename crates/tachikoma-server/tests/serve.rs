@@ -107,3 +107,42 @@ fn config_file_changes_apply_only_with_hot_reload() {
         "config after the edit: {current}"
     );
 }
+
+#[test]
+fn logs_to_a_pipe_are_plain_text() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let mut child = Command::new(binary())
+        .args(["--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    assert!(first_line.starts_with("listening on "), "{first_line}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "colour escapes in piped logs: {logs:?}"
+    );
+}

@@ -1,0 +1,30 @@
+# Every output of flake.nix on both systems, forced once with the fakes of nix/tests/fakes.nix:
+# with TACHIKOMA_TRACE_NIXPKGS=1 the fake `import nixpkgs` traces each instantiation, so
+#   TACHIKOMA_TRACE_NIXPKGS=1 nix eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
+#     grep -c '^trace: fake-nixpkgs: instantiated'
+# counts them: one per target per system (8), however many derivations use each set.
+# (nix/tests.nix checks the same by identity, without traces.)
+let
+  fakes = import ./fakes.nix;
+  out = (import ../../flake.nix).outputs {
+    self = {
+      rev = "0123456789abcdef0123456789abcdef01234567";
+      lastModified = 1700000000;
+      outPath = ../..;
+    };
+    inherit (fakes) nixpkgs crane flake-utils rust-overlay advisory-db;
+  };
+  forced =
+    system:
+    builtins.concatMap (drv: [ drv.outPath (drv.cargoArtifacts.outPath or "") ])
+      (
+        builtins.attrValues out.packages.${system} ++ builtins.attrValues out.checks.${system}
+      )
+    ++ [
+      (builtins.toJSON out.devShells.${system}.default.fakeEnv)
+      out.apps.${system}.default.program
+      out.formatter.${system}.outPath
+    ];
+  all = forced "x86_64-linux" ++ forced "aarch64-linux";
+in
+builtins.deepSeq all "${toString (builtins.length all)} values forced\n"
