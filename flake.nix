@@ -1,9 +1,8 @@
 {
   description = "Tachikoma: the workspace's builds, one package per cargo profile and target";
 
-  # The project's binary cache. Add its public key (extra-trusted-public-keys) when the cache is
-  # created; until then Nix skips it and builds locally. See README, "Nix".
-  nixConfig.extra-substituters = [ "https://tachikoma.cachix.org" ];
+  # No nixConfig: a substituter is named here only together with its public key, once the binary
+  # cache exists (README, "Nix").
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";
@@ -19,7 +18,7 @@
     };
   };
 
-  # Wiring only: the logic lives in nix/.
+  # Wiring only: the logic lives in nix/ (nix/outputs.nix for one build machine).
   outputs =
     { self
     , nixpkgs
@@ -31,45 +30,14 @@
     }:
     flake-utils.lib.eachSystem [ "x86_64-linux" "aarch64-linux" ] (
       system:
-      let
-        overlays = [ (import rust-overlay) ];
-        pkgs = import nixpkgs { inherit system overlays; };
-        # Native for the build machine's own triple, cross otherwise.
-        pkgsFor =
-          triple:
-          if triple == pkgs.stdenv.hostPlatform.config then
-            pkgs
-          else
-            import nixpkgs {
-              inherit overlays;
-              localSystem = system;
-              crossSystem.config = triple;
-            };
-        # One pin for rustup and Nix users alike: rust-toolchain.toml (with every target).
-        craneLib = (crane.mkLib pkgs).overrideToolchain (p: p.rust-bin.fromRustupToolchainFile ./rust-toolchain.toml);
-        builds = import ./nix/packages.nix {
-          inherit craneLib pkgs pkgsFor advisory-db;
-          src = craneLib.cleanCargoSource ./.;
-          revision = {
-            hash = self.shortRev or self.dirtyShortRev or "unknown";
-            time = self.lastModified or 0;
-          };
+      import ./nix/outputs.nix {
+        inherit system nixpkgs crane rust-overlay advisory-db;
+        root = ./.;
+        # The full commit hash (a dirty tree's ends in "-dirty"), and the commit time.
+        revision = {
+          hash = self.rev or self.dirtyRev or "unknown";
+          time = self.lastModified or 0;
         };
-      in
-      {
-        inherit (builds) packages checks;
-        apps = {
-          default = flake-utils.lib.mkApp { drv = builds.packages.default; };
-          server = flake-utils.lib.mkApp {
-            drv = builds.packages.default;
-            exePath = "/bin/tachikoma-server";
-          };
-        };
-        devShells.default = import ./nix/shell.nix {
-          inherit craneLib pkgs;
-          inherit (builds) checks crossEnv;
-        };
-        formatter = pkgs.nixpkgs-fmt;
       }
     );
 }

@@ -1,85 +1,171 @@
-# The flake's builds: one package per (profile, target) of nix/matrix.nix, the Node addon, and
-# the checks. Everything comes in as arguments (no nixpkgs import here), so nix/tests.nix can call
-# this with small fakes and check the wiring without building anything.
+# The flake's builds on one build machine: one package per (profile, target) of nix/matrix.nix,
+# the Node addon, and the checks. Everything comes in as arguments (no nixpkgs import here), so
+# nix/tests.nix calls this with fakes of crane and nixpkgs and checks the wiring without building.
 #
-# Arguments:
-#   craneLib     crane's lib with the toolchain of rust-toolchain.toml (rust-overlay)
-#   pkgs         nixpkgs of the build machine
-#   pkgsFor      triple -> the nixpkgs set that builds for that triple (native or cross)
-#   src          the workspace source, cleaned to what cargo needs
-#   revision     { hash = short git hash; time = commit time in Unix seconds; }
-#   advisory-db  the RustSec advisory database (a flake input), for the audit check
-{ craneLib, pkgs, pkgsFor, src, revision, advisory-db, matrix ? import ./matrix.nix }:
+# Arguments (nix/outputs.nix passes them):
+#   pkgs          nixpkgs of the build machine (native)
+#   pkgsByTarget  triple -> the one nixpkgs set that builds for that triple (native or cross)
+#   craneLibs     triple -> crane.mkLib of that set, with the toolchain of rust-toolchain.toml
+#   hostTriple    the build machine's own triple
+#   root          the workspace (the flake's source tree)
+#   workspace     { manifest = text of Cargo.toml; lock = text of Cargo.lock; }
+#   revision      { hash = full commit hash ("<hash>-dirty", "unknown"); time = commit time, Unix seconds; }
+#   advisory-db   the RustSec advisory database (a flake input), for the audit check
+#   matrix        nix/matrix.nix's value
+{ pkgs
+, pkgsByTarget
+, craneLibs
+, hostTriple
+, root
+, workspace
+, revision
+, advisory-db
+, matrix
+,
+}:
 let
   nixLib = import ./lib.nix;
-  version = (nixLib.readToml ../Cargo.toml).workspace.package.version;
-  hostTriple = pkgs.stdenv.hostPlatform.config;
+  inherit (pkgs) lib;
+  hostCraneLib = craneLibs.${hostTriple};
+  inherit ((builtins.fromTOML workspace.manifest).workspace.package) version;
+  lines = f: list: builtins.concatStringsSep "\n" (map f list) + "\n";
 
-  # Arguments every derivation shares, dependencies-only ones included.
-  commonArgs = {
-    inherit src version;
-    pname = "tachikoma";
-    strictDeps = true;
-    cargoExtraArgs = "--locked";
-    # rustls, no OpenSSL: nothing to find with pkg-config.
+  # The shipped binaries, each built by a cargo run of its own with its default features: one run
+  # for several packages unifies the features of the crates they share (tachikoma-common-core),
+  # and each binary would then report the others' (issue 11). scripts/build-rust.sh does the same.
+  binaryRuns = [
+    "--locked -p tachikoma-cli"
+    "--locked -p tachikoma-server"
+  ];
+  addonRuns = [ "--locked -p tachikoma-native" ];
+  # The checks cover the whole workspace (Cargo.toml's default-members is the CLI alone).
+  workspaceArgs = "--locked --workspace";
+
+  # The source of every build. One name for it and for the dependency builds' dummy source, so
+  # both unpack to the same directory and cargo's fingerprints of the dependencies match.
+  sourceWith =
+    keep:
+    lib.cleanSourceWith {
+      name = "tachikoma-source";
+      src = lib.cleanSource root;
+      filter = path: type: hostCraneLib.filterCargoSources path type && nixLib.nixBuildSource path && keep path;
+    };
+  src = sourceWith (_: true);
+
+  # The dependency builds' source: crane's dummy of the workspace (manifests and lock file only),
+  # independent of the commit and of the workspace version, so a new commit or a version bump
+  # rebuilds our crates and no dependency (crane issue 445). The Cargo.lock comes zeroed, and the
+  # real one is kept out of the source the dummy is made from: mkDummySrc copies the source's
+  # Cargo.lock into the dummy too, and it would reach the derivation even when overwritten.
+  dummySrc = hostCraneLib.mkDummySrc {
+    src = sourceWith (path: baseNameOf path != "Cargo.lock");
+    cargoLock = pkgs.writeText "Cargo.lock" (nixLib.zeroWorkspaceVersions workspace.lock);
+    cleanCargoTomlFilter = nixLib.withoutWorkspaceVersions
+      (map (p: p.name) (nixLib.workspacePackagesOf workspace.lock))
+      hostCraneLib.filters.cargoTomlDefault;
   };
 
-  # The linker, C compiler (ring, mimalloc) and archiver of a target, as cargo and the cc crate
-  # read them; these take precedence over .cargo/config.toml's Debian names.
-  targetEnv =
-    { target, static, ... }:
-    let
-      cc = (pkgsFor target).stdenv.cc;
-      prefix = cc.targetPrefix;
-      T = nixLib.cargoEnvTriple target;
-      t = nixLib.ccEnvTriple target;
-    in
-    {
-      CARGO_BUILD_TARGET = target;
-      "CARGO_TARGET_${T}_LINKER" = "${cc}/bin/${prefix}cc";
-      "CC_${t}" = "${cc}/bin/${prefix}cc";
-      "AR_${t}" = "${cc.bintools}/bin/${prefix}ar";
-      HOST_CC = "${pkgs.stdenv.cc}/bin/cc";
-    }
-    // (if static then { "CARGO_TARGET_${T}_RUSTFLAGS" = "-C target-feature=+crt-static"; } else { });
+  # The crates.io sources, vendored once for every build (crane vendors registry packages only,
+  # so the workspace version does not matter). Passed explicitly: crane's default for a build
+  # from dummySrc would read the dummy's Cargo.lock while evaluating (import from derivation).
+  cargoVendorDir = hostCraneLib.vendorCargoDeps { cargoLockContents = workspace.lock; };
 
-  # The git revision reaches build.rs only here, in the final derivations: in the dependency
-  # derivation it would change its hash on every commit and rebuild every dependency.
+  commonArgs = {
+    strictDeps = true;
+    inherit cargoVendorDir;
+  };
+
+  # The one thing about a target that crane's cross environment (crane.mkLib on that target's
+  # package set) does not do: musl binaries are static. nixpkgs' musl package sets link
+  # dynamically (only pkgsStatic is static), so the flag says so rather than rely on rustc's
+  # default for musl targets (crane's cross-musl example sets it too); for the target only, so
+  # build scripts and proc macros stay host-native.
+  # Both the dependency build and the final build get it, so cargo's fingerprints match.
+  targetArgs =
+    entry:
+    if entry.static then
+      { "CARGO_TARGET_${nixLib.cargoEnvTriple entry.target}_RUSTFLAGS" = "-C target-feature=+crt-static"; }
+    else
+      { };
+
+  # dist binaries carry their dependency list for `cargo audit bin`, as the scripts' dist does
+  # (cargo-auditable; the build machine's, since it runs there). Its wrapper takes the profile
+  # after `build` (crane's cargoWithProfile would put it before). The dependency build runs the
+  # same command, so the final build finds every dependency up to date.
+  cargoBuildOf =
+    entry:
+    if entry.profile == "dist" then "cargo auditable build --profile dist" else "cargoWithProfile build";
+  toolsOf =
+    entry: if entry.profile == "dist" then [ pkgsByTarget.${entry.target}.buildPackages.cargo-auditable ] else [ ];
+
+  # The commit reaches build.rs only here, in the final derivations: in a dependency derivation it
+  # would change its hash on every commit and rebuild every dependency. No branch is passed
+  # (release-like builds report "unknown"; the sandbox has no .git anyway) and CI is not set.
   revisionEnv = {
     TACHIKOMA_GIT_HASH = revision.hash;
     SOURCE_DATE_EPOCH = toString revision.time;
   };
 
-  # One dependencies-only build per (profile, target), shared by everything built for that pair.
-  dependencyArtifacts = builtins.mapAttrs
-    (
-      _name: entry: craneLib.buildDepsOnly (commonArgs // targetEnv entry // { CARGO_PROFILE = entry.profile; })
-    )
-    matrix;
-
-  buildFor =
-    name: extraArgs:
-    let
-      entry = matrix.${name};
-    in
-    craneLib.buildPackage (
+  # The dependencies of exactly the given cargo runs, for the given profile and target: the same
+  # commands as the final build (one `cargo build` per run, no `cargo check`, no tests, since the
+  # package consumes none of that).
+  dependenciesOf =
+    { pname, entry, runs }:
+    craneLibs.${entry.target}.buildDepsOnly (
       commonArgs
-      // targetEnv entry
+      // targetArgs entry
+      // {
+        inherit pname dummySrc;
+        version = "0.0.0";
+        CARGO_PROFILE = entry.profile;
+        doCheck = false;
+        nativeBuildInputs = toolsOf entry;
+        buildPhaseCargoCommand = lines (run: "${cargoBuildOf entry} ${run}") runs;
+        passthru.tachikoma = {
+          inherit (entry) profile target;
+          cargoRuns = runs;
+        };
+      }
+    );
+
+  # One derivation for several cargo runs in one target directory: shared dependencies are built
+  # once (cargo-hakari's workspace-hack gives them one feature set in every run), where separate
+  # derivations joined together would each build them. Installed from cargo's build log, as
+  # crane's buildPackage does for its single run.
+  packageOf =
+    { pname, entry, runs, extraArgs ? { } }:
+    craneLibs.${entry.target}.buildPackage (
+      commonArgs
+      // targetArgs entry
       // revisionEnv
       // {
+        inherit pname version src;
+        cargoArtifacts = dependenciesOf { inherit pname entry runs; };
         CARGO_PROFILE = entry.profile;
-        cargoArtifacts = dependencyArtifacts.${name};
         doCheck = false; # tests run once, on the host, in checks
+        nativeBuildInputs = toolsOf entry;
+        buildPhaseCargoCommand =
+          "cargoBuildLog=$(mktemp cargoBuildLogXXXX.json)\n"
+          + lines (run: "${cargoBuildOf entry} --message-format json-render-diagnostics ${run} >>\"$cargoBuildLog\"") runs;
+        passthru.tachikoma = {
+          inherit (entry) profile target;
+          cargoRuns = runs;
+        };
       }
       // extraArgs
     );
 
   binaries = builtins.mapAttrs
     (
-      name: _entry:
-        buildFor name {
-          cargoExtraArgs = "--locked -p tachikoma-cli -p tachikoma-server";
-          meta.mainProgram = "tachikoma";
+      name: entry:
+        packageOf {
+          pname = "tachikoma-${name}";
+          inherit entry;
+          runs = binaryRuns;
+          extraArgs.meta = {
+            mainProgram = "tachikoma";
+            description = "tachikoma and tachikoma-server, cargo profile ${entry.profile}, for ${entry.target}";
+          };
         }
     )
     matrix;
@@ -94,56 +180,89 @@ let
     in
     if matches == [ ] then throw "no ${profile} package for the host ${hostTriple}" else builtins.head matches;
 
-  # `tachikoma.node`: the napi addon, built like the release binaries of the host.
-  node-addon = buildFor (hostName "release") {
-    pname = "tachikoma-node";
-    cargoExtraArgs = "--locked -p tachikoma-native";
-    postInstall = ''
+  # `lib/tachikoma.node`: the napi addon, built like the release binaries of the host.
+  node-addon = packageOf {
+    pname = "tachikoma-node-addon";
+    entry = matrix.${hostName "release"};
+    runs = addonRuns;
+    extraArgs.postInstall = ''
       mv "$out/lib/libtachikoma_native.so" "$out/lib/tachikoma.node"
     '';
   };
 
-  # Checks reuse the host ci profile's dependency build (the profile scripts/test.sh tests with).
-  ciArgs =
-    let
-      name = hostName "ci";
-    in
+  # What clippy, rustdoc and the tests reuse: the whole workspace's dependencies in the ci profile
+  # (scripts/test.sh's), with crane's default commands (cargo check --all-targets, cargo build,
+  # cargo test --no-run), since these checks consume all three.
+  checkDependencies = hostCraneLib.buildDepsOnly (
     commonArgs
-    // targetEnv matrix.${name}
     // {
+      pname = "tachikoma-checks";
+      version = "0.0.0";
+      inherit dummySrc;
       CARGO_PROFILE = "ci";
-      cargoArtifacts = dependencyArtifacts.${name};
-    };
+      cargoExtraArgs = workspaceArgs;
+      doCheck = true;
+    }
+  );
+  checkArgs = commonArgs // {
+    inherit src version;
+    pname = "tachikoma";
+    CARGO_PROFILE = "ci";
+    cargoArtifacts = checkDependencies;
+    cargoExtraArgs = workspaceArgs;
+  };
 
   checks = {
-    clippy = craneLib.cargoClippy (ciArgs // { cargoClippyExtraArgs = "--all-targets -- --deny warnings"; });
-    doc = craneLib.cargoDoc (ciArgs // { env.RUSTDOCFLAGS = "--deny warnings"; });
-    fmt = craneLib.cargoFmt { inherit src; };
+    clippy = hostCraneLib.cargoClippy (checkArgs // { cargoClippyExtraArgs = "--all-targets -- --deny warnings"; });
+    doc = hostCraneLib.cargoDoc (checkArgs // { env.RUSTDOCFLAGS = "--deny warnings"; });
     # build_metadata's tests need a git checkout of the workspace, which a Nix build does not
     # have; scripts/test.sh runs them.
-    tests = craneLib.cargoNextest (
-      ciArgs
+    tests = hostCraneLib.cargoNextest (
+      checkArgs
       // {
         nativeBuildInputs = [ pkgs.nodejs ];
-        cargoNextestExtraArgs = "--workspace -E 'not binary(build_metadata)'";
+        cargoNextestExtraArgs = "-E 'not binary(build_metadata)'";
       }
     );
-    audit = craneLib.cargoAudit { inherit src advisory-db; };
-    deny = craneLib.cargoDeny { inherit src; };
+    fmt = hostCraneLib.cargoFmt {
+      inherit src version;
+      pname = "tachikoma";
+    };
+    audit = hostCraneLib.cargoAudit {
+      inherit src advisory-db version;
+      pname = "tachikoma";
+    };
+    deny = hostCraneLib.cargoDeny (
+      commonArgs
+      // {
+        inherit src version;
+        pname = "tachikoma";
+      }
+    );
+    # The workspace-hack is current (crane has no function for it; its quick-start-workspace
+    # example runs the same commands), as scripts/test.sh checks.
+    hakari = hostCraneLib.mkCargoDerivation (
+      commonArgs
+      // {
+        inherit src version;
+        pname = "tachikoma-hakari";
+        cargoArtifacts = null;
+        doInstallCargoArtifacts = false;
+        nativeBuildInputs = [ pkgs.cargo-hakari ];
+        buildPhaseCargoCommand = ''
+          cargo hakari generate --diff
+          cargo hakari manage-deps --dry-run
+          cargo hakari verify
+        '';
+      }
+    );
     dist = binaries.${hostName "dist"};
   };
 in
 {
-  inherit dependencyArtifacts checks;
+  inherit checks;
   packages = binaries // {
     inherit node-addon;
     default = binaries.${hostName "dist"};
   };
-  # Environment for the dev shell: every target's linker and C compiler, without picking one.
-  crossEnv = builtins.foldl'
-    (
-      acc: entry: acc // builtins.removeAttrs (targetEnv entry) [ "CARGO_BUILD_TARGET" ]
-    )
-    { }
-    (builtins.attrValues matrix);
 }

@@ -25,7 +25,7 @@ case "${1:-}" in
 esac
 
 cd "$(repo_root)"
-command -v rustup >/dev/null 2>&1 || die "rustup is needed: https://rustup.rs"
+command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
 
 # What the suite runs, each from scripts/tools.txt at its pinned version, and every target's
 # linker and C compiler.
@@ -34,8 +34,7 @@ tools=(git node shellcheck qemu-aarch64 nix-instantiate sccache jq
   nixpkgs-fmt deadnix actionlint zizmor)
 mapfile -t all_targets < <(targets)
 if $install; then
-  # The toolchain, components and targets of rust-toolchain.toml.
-  rustup toolchain install >&2
+  ensure_toolchain
   mode=install
 else
   mode=check
@@ -82,6 +81,11 @@ nix_eval() { nix --extra-experimental-features nix-command eval "$@"; }
 nix_eval --json --file nix/matrix.nix | grep -- '"dist-x86_64-musl":{[^}]*"target":"x86_64-unknown-linux-musl"' >/dev/null ||
   die "nix/matrix.nix has no dist-x86_64-musl package for x86_64-unknown-linux-musl"
 nix_eval --raw --file nix/tests.nix
+# The flake instantiates nixpkgs once per target per system (2 x 4), counted through the fake
+# `import nixpkgs` (nix/tests/instantiations.nix forces every output once).
+instantiations=$(TACHIKOMA_TRACE_NIXPKGS=1 nix_eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
+  grep -c '^trace: fake-nixpkgs: instantiated' || true)
+[ "$instantiations" = 8 ] || die "nix: nixpkgs instantiated $instantiations times for 2 systems x 4 targets (want 8)"
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
 log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
