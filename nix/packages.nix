@@ -118,6 +118,9 @@ let
         inherit pname dummySrc;
         version = "0.0.0";
         CARGO_PROFILE = entry.profile;
+        # The build metadata's profile, said rather than guessed from cargo's output directory
+        # (bench shares release's); here too, so the two derivations' environments match.
+        TACHIKOMA_PROFILE = entry.profile;
         doCheck = false;
         nativeBuildInputs = toolsOf entry;
         buildPhaseCargoCommand = lines (run: "${cargoBuildOf entry} ${run}") runs;
@@ -142,6 +145,7 @@ let
         inherit pname version src;
         cargoArtifacts = dependenciesOf { inherit pname entry runs; };
         CARGO_PROFILE = entry.profile;
+        TACHIKOMA_PROFILE = entry.profile;
         doCheck = false; # tests run once, on the host, in checks
         nativeBuildInputs = toolsOf entry;
         buildPhaseCargoCommand =

@@ -37,6 +37,7 @@ for profile in $bench_profiles; do
   profiles | grep -x -- "$profile" >/dev/null || die "unknown profile '$profile'; known: $(profiles | words)" 2
 done
 
+ensure_tools check jq
 root=$(repo_root)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -49,7 +50,15 @@ export CARGO_TARGET_DIR="$work/target"
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-build() { cargo build --locked -q --workspace --profile "$1" ${cargo_config[@]+"${cargo_config[@]}"} >&2; }
+build() {
+  cargo build --locked -q --workspace --profile "$1" ${cargo_config[@]+"${cargo_config[@]}"} \
+    --message-format=json-render-diagnostics >"$work/messages.json"
+}
+# The executable NAME of the last build, where cargo says it put it.
+executable() {
+  jq -r --arg name "$1" 'select(.reason == "compiler-artifact" and .target.name == $name) | .executable // empty' \
+    "$work/messages.json" | tail -n 1
+}
 
 json_rows=() md_clean=() md_sizes=()
 for profile in $bench_profiles; do
@@ -61,8 +70,9 @@ for profile in $bench_profiles; do
   log "  $seconds s"
   md_clean+=("| $profile | $seconds |")
   json_rows+=("{\"measure\":\"clean_build_seconds\",\"profile\":\"$profile\",\"value\":$seconds}")
-  for binary in tachikoma tachikoma-server; do
-    bytes=$(stat -c %s "$CARGO_TARGET_DIR/$(profile_dir "$profile")/$binary")
+  cli=$(executable tachikoma)
+  for binary in $(shipped_binaries | cut -d' ' -f2); do
+    bytes=$(stat -c %s "$(executable "$binary")")
     md_sizes+=("| $profile | $(host_target) | \`$binary\` | $bytes |")
     json_rows+=("{\"measure\":\"binary_bytes\",\"profile\":\"$profile\",\"target\":\"$(host_target)\",\"binary\":\"$binary\",\"value\":$bytes}")
   done
@@ -100,7 +110,7 @@ done
 
 # Release binaries per target, where scripts/build-rust.sh built them in the main checkout.
 for target in $(targets); do
-  for binary in tachikoma tachikoma-server; do
+  for binary in $(shipped_binaries | cut -d' ' -f2); do
     path="$root/target/$target/release/$binary"
     [ -f "$path" ] || continue
     bytes=$(stat -c %s "$path")
@@ -111,7 +121,6 @@ done
 
 # Start-up: the last profile's CLI.
 last_profile=${bench_profiles##* }
-cli="$CARGO_TARGET_DIR/$(profile_dir "$last_profile")/tachikoma"
 start=$(now)
 for _ in $(seq 200); do "$cli" --version >/dev/null; done
 startup_ms=$(awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", (e - s) * 1000 / 200 }')

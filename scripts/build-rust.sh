@@ -122,9 +122,13 @@ fi
 
 # Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
 # release has an SBOM per binary (cargo-cyclonedx, cut down to what the build compiled: jq).
+# The build metadata's profile, said rather than guessed from cargo's output directory (bench
+# shares release's).
+export TACHIKOMA_PROFILE=$profile
 cargo_build=(cargo build)
+ensure_tools "$mode" jq
 if [ "$profile" = dist ]; then
-  ensure_tools "$mode" cargo-auditable cargo-cyclonedx jq
+  ensure_tools "$mode" cargo-auditable cargo-cyclonedx
   cargo_build=(cargo auditable build)
 fi
 version=$(workspace_version)
@@ -175,36 +179,34 @@ if [ "$profile" = dist ]; then
 fi
 
 report=()
-units=$(mktemp)
-trap 'rm -f crates/*/"$sbom_name".json "$units"' EXIT
+messages=$(mktemp) units=$(mktemp)
+trap 'rm -f crates/*/"$sbom_name".json "$messages" "$units"' EXIT
 for target in "${build_targets[@]}"; do
   ensure_target_prerequisites "$mode" "$target"
-  out_dir="target/$target/$(profile_dir "$profile")"
   for row in "${binaries[@]}"; do
     read -r package binary <<<"$row"
     log "building $package ($binary), profile $profile, for $target"
-    build=("${cargo_build[@]}" --locked --profile "$profile" --target "$target" -p "$package" ${cargo_args[@]+"${cargo_args[@]}"})
-    if [ "$profile" = dist ]; then
-      # The packages compiled for the target (not host-only proc macros and build scripts), as
-      # cargo reports its artifacts: what the SBOM lists.
-      "${build[@]}" --message-format=json-render-diagnostics |
-        jq -n -c --arg dir "/$target/" '[inputs | select(.reason == "compiler-artifact")
-          | select(any(.filenames[]; contains($dir))) | .package_id] | unique' >"$units"
-    else
-      "${build[@]}" >&2
-    fi
-    path="$out_dir/$binary"
-    [ -f "$path" ] || die "cargo reported success but $path is missing"
+    # cargo's own messages say where the binary is (target/<triple>/<profile's directory>/) and
+    # which packages it compiled for the target (not host-only proc macros and build scripts):
+    # what the SBOM lists.
+    "${cargo_build[@]}" --locked --profile "$profile" --target "$target" -p "$package" \
+      ${cargo_args[@]+"${cargo_args[@]}"} --message-format=json-render-diagnostics >"$messages"
+    path=$(jq -r --arg name "$binary" 'select(.reason == "compiler-artifact" and .target.name == $name)
+      | .executable // empty' "$messages" | tail -n 1)
+    if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no $binary"; fi
+    path=${path#"$(pwd -P)/"}
     bytes=$(stat -c %s "$path")
     log "  $binary: $bytes bytes ($(numfmt --to=iec "$bytes")) at $path"
     report+=("$(printf '{"target":"%s","profile":"%s","binary":"%s","path":"%s","bytes":%s}' \
       "$target" "$profile" "$binary" "$path" "$bytes")")
     if [ "$profile" = dist ]; then
+      jq -n -c --arg dir "/$target/" '[inputs | select(.reason == "compiler-artifact")
+        | select(any(.filenames[]; contains($dir))) | .package_id] | unique' "$messages" >"$units"
       make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json"
     fi
   done
   if [ "$profile" = dist ]; then
-    archive=$(make_archive "$target" "$out_dir")
+    archive=$(make_archive "$target" "$(dirname "$path")")
     bytes=$(stat -c %s "$archive")
     log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at ${archive#"$(pwd)/"}"
     report+=("$(printf '{"target":"%s","profile":"%s","archive":"%s","bytes":%s}' "$target" "$profile" "${archive#"$(pwd)/"}" "$bytes")")

@@ -24,15 +24,6 @@ profiles() {
     sed -n 's/^\[profile\.\([a-zA-Z0-9_-]*\)\]$/\1/p' "$(repo_root)/Cargo.toml"; } | awk '!seen[$0]++'
 }
 
-# The directory cargo writes a profile's artifacts to (dev and test share debug/, bench release/).
-profile_dir() {
-  case "$1" in
-    dev | test) echo debug ;;
-    bench) echo release ;;
-    *) echo "$1" ;;
-  esac
-}
-
 host_target() { rustc -vV | sed -n 's/^host: //p'; }
 
 # The workspace version ([workspace.package] of Cargo.toml), which every crate takes.

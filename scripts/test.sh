@@ -78,8 +78,8 @@ for file in "${nix_files[@]}"; do nix-instantiate --parse "$file" >/dev/null; do
 nixpkgs-fmt --check "${nix_files[@]}"
 deadnix --fail "${nix_files[@]}"
 nix_eval() { nix --extra-experimental-features nix-command eval "$@"; }
-nix_eval --json --file nix/matrix.nix | grep -- '"dist-x86_64-musl":{[^}]*"target":"x86_64-unknown-linux-musl"' >/dev/null ||
-  die "nix/matrix.nix has no dist-x86_64-musl package for x86_64-unknown-linux-musl"
+# The matrix the flake and scripts/nix-build.sh read evaluates (nix/tests.nix checks its names).
+nix_eval --json --file nix/matrix.nix >/dev/null
 nix_eval --raw --file nix/tests.nix
 # The flake instantiates nixpkgs once per target per system (2 x 4), counted through the fake
 # `import nixpkgs` (nix/tests/instantiations.nix forces every output once).

@@ -24,6 +24,7 @@ fn main() {
         "TACHIKOMA_GIT_BRANCH",
         "SOURCE_DATE_EPOCH",
         "CI",
+        "TACHIKOMA_PROFILE",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -173,11 +174,16 @@ fn build_time() -> String {
     rfc3339::format_unix_seconds(secs)
 }
 
-/// Cargo tells build scripts only `PROFILE=debug|release`; the named profile is the directory
-/// `OUT_DIR` sits in: `<target-dir>[/<triple>]/<profile-dir>/build/<pkg>-<hash>/out`.
-/// Cargo names that directory `debug` for dev and `release` for bench too: bench is the release
-/// directory's profile with debug info.
+/// The cargo profile's name. Cargo tells build scripts only `PROFILE=debug|release`; the name is
+/// `TACHIKOMA_PROFILE` when the build says it (scripts/build-rust.sh and the Nix packages do),
+/// else the directory `OUT_DIR` sits in: `<target-dir>[/<triple>]/<profile-dir>/build/<pkg>-<hash>/out`,
+/// which cargo names after the profile, but `debug` for dev (and test) and `release` for release
+/// and bench. So a plain `cargo bench` build reports `release`: cargo says nothing that tells it
+/// apart (its DEBUG=true is also a release build with debug info).
 fn cargo_profile(out_dir: &Path) -> String {
+    if let Some(profile) = env_value("TACHIKOMA_PROFILE") {
+        return profile;
+    }
     let dir = out_dir
         .ancestors()
         .nth(3)
@@ -185,9 +191,6 @@ fn cargo_profile(out_dir: &Path) -> String {
         .and_then(|n| n.to_str());
     match dir {
         Some("debug") => "dev".into(),
-        Some("release") if env_value("DEBUG").is_some_and(|d| d != "false" && d != "0") => {
-            "bench".into()
-        }
         Some(name) => name.into(),
         None => UNKNOWN.into(),
     }

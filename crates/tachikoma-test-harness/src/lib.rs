@@ -274,29 +274,18 @@ impl CargoBuild {
 }
 
 /// The target directory and cargo profile this test binary was built with, so a nested build
-/// of the workspace's binaries reuses the artifacts of the outer one.
+/// of the workspace's binaries reuses the artifacts of the outer one. The profile is the one
+/// the build script stamped into this very test binary.
 pub fn outer_target_dir_and_profile() -> (PathBuf, String) {
     let exe = std::env::current_exe().expect("the test's own path");
-    // <target-dir>/<profile-dir>/deps/<test>-<hash>
-    let profile_dir = exe
+    // <target-dir>/<profile's directory>/deps/<test>-<hash>
+    let target_dir = exe
         .ancestors()
-        .nth(2)
-        .expect("a test binary lives in <profile>/deps");
-    let name = profile_dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .expect("a UTF-8 profile directory");
-    let profile = match name {
-        "debug" => "dev",
-        "release" => "release",
-        other => other,
-    };
+        .nth(3)
+        .expect("a test binary lives in <target-dir>/<profile>/deps");
     (
-        profile_dir
-            .parent()
-            .expect("the target directory")
-            .to_owned(),
-        profile.to_owned(),
+        target_dir.to_owned(),
+        tachikoma_common_core::BUILD_INFO.profile.to_owned(),
     )
 }
 
