@@ -207,7 +207,14 @@ expect_failure "build-rust: unknown target" 2 "unknown target 'riscv64gc-unknown
   scripts/build-rust.sh release riscv64gc-unknown-linux-gnu
 expect_failure "build-rust: no arguments" 2 "Usage" scripts/build-rust.sh
 expect_failure "build-rust: unknown option" 2 "unknown option --fast" scripts/build-rust.sh --fast release
-# A linker missing from PATH: fail before cargo, naming the fix.
+# The active rustup toolchain, pinned for the runs below with a PATH of their own (none in a
+# Nix shell, whose toolchain is on PATH).
+toolchain_env=()
+if command -v rustup >/dev/null 2>&1; then
+  toolchain_env=(RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)")
+fi
+# A linker missing from PATH (the Debian name of .cargo/config.toml): fail before cargo, naming
+# the fix.
 nolinker=$(mktemp -d)
 trap 'rm -rf "$nolinker"' EXIT
 # Every program on PATH but the aarch64 cross gcc.
@@ -221,7 +228,8 @@ for dir in "${path_dirs[@]}"; do
   done
 done
 expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc is missing; run: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" \
-  env PATH="$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \
+  env -u CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER -u CC_aarch64_unknown_linux_gnu PATH="$nolinker" \
+  ${toolchain_env[@]+"${toolchain_env[@]}"} \
   "$BASH" scripts/build-rust.sh release aarch64-unknown-linux-gnu
 # A Nix dev shell's toolchain: linker, C compiler and archiver under Nix's names, announced in
 # cargo's and the cc crate's variables, a runner of its own, and no Debian cross gcc on PATH.
@@ -233,7 +241,7 @@ if ! $errors_only; then
     printf '#!/bin/sh\nexec %s "$@"\n' "$debian_tool" >"$nix_tools/aarch64-unknown-linux-gnu-$tool"
     chmod +x "$nix_tools/aarch64-unknown-linux-gnu-$tool"
   done
-  nix_env=(PATH="$nix_tools:$nolinker" RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)"
+  nix_env=(PATH="$nix_tools:$nolinker" ${toolchain_env[@]+"${toolchain_env[@]}"}
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-unknown-linux-gnu-cc
     CC_aarch64_unknown_linux_gnu=aarch64-unknown-linux-gnu-cc AR_aarch64_unknown_linux_gnu=aarch64-unknown-linux-gnu-ar
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu")

@@ -26,7 +26,10 @@ binary=$1
 machine=$(LC_ALL=C readelf -h "$binary" | sed -n 's/^ *Machine: *//p')
 case "$machine" in
   *X86-64*) strip_tool="strip" ;;
-  *AArch64*) strip_tool=aarch64-linux-gnu-strip ;;
+  # Debian's cross binutils, or the one beside a Nix dev shell's cross C compiler.
+  *AArch64*) strip_tool=aarch64-linux-gnu-strip
+    cc=${CC_aarch64_unknown_linux_gnu:-}
+    if [ "${cc%-cc}" != "$cc" ] && [ -x "${cc%cc}strip" ]; then strip_tool=${cc%cc}strip; fi ;;
   *) die "$binary is for '$machine', which this project does not target" 2 ;;
 esac
 command -v "$strip_tool" >/dev/null 2>&1 ||
