@@ -91,6 +91,8 @@ cargo nextest run --locked --workspace --cargo-profile ci
 log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
 cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server \
   --features tachikoma-common-core/mimalloc,tachikoma-server/dev
+log "tests of tachikoma-common-core on x86_64 musl (its own memcpy)"
+cargo nextest run --locked --cargo-profile ci --target x86_64-unknown-linux-musl -p tachikoma-common-core
 log "build-script tests"
 scripts/check-scripts.sh
 log "reproducible dist build"

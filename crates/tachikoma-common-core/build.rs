@@ -29,6 +29,8 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
+    link_fast_memcpy();
+
     let manifest_dir = PathBuf::from(env_or_unknown("CARGO_MANIFEST_DIR"));
     let repo = GitRepo::discover(&manifest_dir).filter(GitRepo::tracks_this_package);
 
@@ -67,6 +69,28 @@ fn main() {
     if let Err(err) = std::fs::write(&path, code) {
         fail(&format!("cannot write {}: {err}", path.display()));
     }
+}
+
+/// On x86_64 musl, links `src/memcpy_x86_64_musl.c` in place of musl's memcpy, which was a third
+/// of the allocation benchmark's time (docs/musl-performance.md); `cfg(tachikoma_memcpy)` lets
+/// the tests check that it is the one linked.
+fn link_fast_memcpy() {
+    println!("cargo::rustc-check-cfg=cfg(tachikoma_memcpy)");
+    let target = |key: &str| env::var(format!("CARGO_CFG_TARGET_{key}")).unwrap_or_default();
+    if target("ENV") != "musl" || target("ARCH") != "x86_64" {
+        return;
+    }
+    let source = "src/memcpy_x86_64_musl.c";
+    println!("cargo:rerun-if-changed={source}");
+    let built = cc::Build::new()
+        .file(source)
+        // GCC would otherwise turn the copy loop back into a call to memcpy: itself.
+        .flag_if_supported("-fno-tree-loop-distribute-patterns")
+        .try_compile("tachikoma_memcpy");
+    if let Err(err) = built {
+        fail(&format!("cannot compile {source}: {err}"));
+    }
+    println!("cargo:rustc-cfg=tachikoma_memcpy");
 }
 
 /// A non-empty environment variable.

@@ -52,6 +52,72 @@ mod mimalloc_tests {
     }
 }
 
+/// The memcpy linked on x86_64 musl (`src/memcpy_x86_64_musl.c`): the test checks that the
+/// binary's `memcpy` is it, and that it copies every size and alignment right.
+#[cfg(all(test, tachikoma_memcpy))]
+#[allow(unsafe_code)]
+mod memcpy_tests {
+    use std::ffi::c_void;
+
+    extern "C" {
+        fn memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+        fn tachikoma_memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    }
+
+    #[test]
+    fn the_linked_memcpy_is_ours() {
+        assert_eq!(
+            memcpy as *const () as usize,
+            tachikoma_memcpy as *const () as usize
+        );
+    }
+
+    #[test]
+    fn memmove_through_it_copies_overlapping_ranges_forward() {
+        let original: Vec<u8> = (0..700_u32).map(|i| (i * 7 + 3) as u8).collect();
+        for n in [
+            0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 100, 255, 256, 257, 600,
+        ] {
+            for distance in [1, 2, 8, 15, 16, 31, 33, 64] {
+                let mut buffer = original.clone();
+                // SAFETY: source and destination lie within `buffer`; ptr::copy (memmove)
+                // allows them to overlap. Destination below source: musl's forward path.
+                unsafe {
+                    std::ptr::copy(
+                        buffer.as_ptr().add(distance),
+                        buffer.as_mut_ptr(),
+                        std::hint::black_box(n),
+                    );
+                }
+                assert_eq!(&buffer[..n], &original[distance..distance + n], "n={n}");
+                assert_eq!(&buffer[n..], &original[n..], "n={n}: after");
+            }
+        }
+    }
+
+    #[test]
+    fn copies_every_size_and_alignment() {
+        let source: Vec<u8> = (0..1200_u32).map(|i| (i * 131 + 7) as u8).collect();
+        for n in 0..=600 {
+            for (from, to) in [(0, 0), (1, 0), (0, 3), (7, 9), (15, 1)] {
+                let mut dest = vec![0xAA_u8; 1200];
+                // SAFETY: both ranges are in bounds and do not overlap (two allocations).
+                let returned = unsafe {
+                    memcpy(
+                        dest.as_mut_ptr().add(to).cast(),
+                        source.as_ptr().add(from).cast(),
+                        std::hint::black_box(n),
+                    )
+                };
+                assert_eq!(returned, dest.as_mut_ptr().wrapping_add(to).cast());
+                assert_eq!(&dest[to..to + n], &source[from..from + n], "n={n}");
+                assert!(dest[..to].iter().all(|&b| b == 0xAA), "n={n}: before");
+                assert!(dest[to + n..].iter().all(|&b| b == 0xAA), "n={n}: after");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod rfc3339_tests {
     use super::rfc3339::format_unix_seconds;
