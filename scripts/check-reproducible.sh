@@ -45,9 +45,13 @@ build() {
   local name=$1 dir=$2 umask_value=$3
   shift 3
   log "building as the $name in $dir"
+  # A toolchain set up through the environment (a Nix dev shell's linkers, C compilers and
+  # runners) is part of the machine both builders share.
+  local toolchain
+  mapfile -t toolchain < <(env | grep -E '^(CARGO_TARGET_[A-Z0-9_]+_(LINKER|RUNNER)|(CC|CXX|AR)_[a-z0-9_]+|IN_NIX_SHELL)=' || true)
   (cd "$dir" && umask "$umask_value" &&
-    env -i PATH="$PATH" RUSTUP_HOME="$RUSTUP_HOME" TERM=dumb LOGNAME="$name" USER="$name" "$@" \
-      scripts/build-rust.sh --install-missing dist "$target" >/dev/null)
+    env -i PATH="$PATH" RUSTUP_HOME="$RUSTUP_HOME" TERM=dumb LOGNAME="$name" USER="$name" \
+      ${toolchain[@]+"${toolchain[@]}"} "$@" scripts/build-rust.sh --install-missing dist "$target" >/dev/null)
 }
 
 # The release runner: actions/checkout makes a shallow clone with a detached HEAD; GitHub sets CI;

@@ -188,8 +188,9 @@ install_python_tools() {
   mv "$dir/requirements.in" "$dir/requirements.txt"
 }
 
-# The programs of the PyPI tools and the pinned cargo tools come first on PATH.
-PATH="$(python_tools_dir)/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# The programs of the PyPI tools and the pinned cargo tools come first on PATH; in a Nix dev
+# shell its own toolchain and tools do (rustup's proxies in ~/.cargo/bin would shadow them).
+if [ -z "${IN_NIX_SHELL:-}" ]; then PATH="$(python_tools_dir)/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"; fi
 
 # Whether the active rustc has TARGET's standard library (rustup's toolchain or a Nix one).
 has_rust_std() {
