@@ -77,11 +77,17 @@ printf '[build]\nrustc-wrapper = "sccache"\n' >"$outsider/cargo-home/config.toml
 [ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$outsider/cargo-home/"
 build outsider "$outsider/a/longer/path/checkout" 0077 HOME="$outsider/home" CARGO_HOME="$outsider/cargo-home" \
   RUSTC_WRAPPER=sccache SCCACHE_DIR="$outsider/sccache"
-SCCACHE_DIR="$outsider/sccache" sccache --stop-server >/dev/null 2>&1 || true
-
 passed=0 failed=0
 pass() { passed=$((passed + 1)); log "PASS $1"; }
 fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1" >&2; }
+
+# The outsider's ambient sccache must have compiled nothing: identical bytes alone would not show
+# it, since sccache does not always change them. (A server the build started is still running and
+# counts its requests; without one, a new server counts none.)
+requests=$(SCCACHE_DIR="$outsider/sccache" sccache --show-stats 2>/dev/null | awk '/^Compile requests / { print $3; exit }')
+SCCACHE_DIR="$outsider/sccache" sccache --stop-server >/dev/null 2>&1 || true
+if [ "${requests:-}" = 0 ]; then pass "the outsider's ambient sccache compiled nothing"
+else fail "the outsider's ambient sccache took ${requests:-an unknown number of} compile requests: release-like builds must not go through a wrapper"; fi
 
 a_root=$runner/checkout b_root=$outsider/a/longer/path/checkout
 distrib=$(realpath -m --relative-to="$root" "$(release_dir)")
