@@ -87,15 +87,36 @@ if $install_missing; then ensure_toolchain; fi
 reproducible=false
 case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
 if $reproducible; then
-  if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-    SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null) ||
-      die "a reproducible $profile build takes its time from git, and there is no git history here; set SOURCE_DATE_EPOCH (the commit's Unix time)"
-    export SOURCE_DATE_EPOCH
+  # What would change the bytes without being the commit is refused, never silently used:
+  # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
+  # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
+  # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
+  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS)=' |
+    cut -d= -f1 | words || true)
+  [ -z "$ambient" ] || die "set in the environment, $ambient would change the bytes of a reproducible $profile build; unset it"
+  toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
+  [ -z "$toolchain" ] || log "toolchain from the environment: $toolchain (the bytes match builds with the same toolchain)"
+  channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+  case "$(rustc --version)" in
+    "rustc $channel "*) ;;
+    *) die "rustc is $(rustc --version), not rust-toolchain.toml's $channel (RUSTUP_TOOLCHAIN or a toolchain override?)" ;;
+  esac
+  # The source's identity from git: the full commit hash (never an abbreviation, whose length
+  # depends on the clone), "-dirty" when the work tree differs from it, and the commit's time.
+  # Without git (a source tarball) both must be given.
+  if commit=$(source_commit); then
+    [ -z "${TACHIKOMA_GIT_HASH:-}" ] || [ "$TACHIKOMA_GIT_HASH" = "$commit" ] ||
+      die "TACHIKOMA_GIT_HASH=$TACHIKOMA_GIT_HASH is not this checkout ($commit); unset it"
+    epoch=$(git log -1 --format=%ct)
+    [ -z "${SOURCE_DATE_EPOCH:-}" ] || [ "$SOURCE_DATE_EPOCH" = "$epoch" ] ||
+      log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ignored: a reproducible build takes the commit's time ($epoch)"
+    export TACHIKOMA_GIT_HASH=$commit SOURCE_DATE_EPOCH=$epoch
+  elif [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    die "a reproducible $profile build takes its time from git, and there is no git history here; set SOURCE_DATE_EPOCH (the commit's Unix time)"
   fi
   # What only the build machine knows stays out of the bytes: CI is set on a release runner and
   # not in a user's shell; the branch depends on how the commit was checked out (a release tag
-  # is a detached HEAD). The commit hash (full, never an abbreviation whose length depends on
-  # the repository) and the commit time say which source it is.
+  # is a detached HEAD).
   unset CI
   export TACHIKOMA_GIT_BRANCH=unknown
   # No compiler wrapper, whether from the environment or a cargo config (~/.cargo/config.toml's
@@ -103,17 +124,19 @@ if $reproducible; then
   # irreproducible (it compiled C with its server's environment, so __TIME__ ignored
   # SOURCE_DATE_EPOCH).
   export RUSTC_WRAPPER="" RUSTC_WORKSPACE_WRAPPER=""
-  # Paths compiled into panic messages and debug info, made machine-independent. (Set only here:
-  # other rustflags would otherwise be replaced, and .cargo/config.toml sets none.)
-  [ -z "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ] || die "RUSTFLAGS is set; unset it for a reproducible $profile build"
+  # Paths compiled into panic messages and debug info, made machine-independent, as the shell
+  # names them and as they really are (a symlinked CARGO_HOME or checkout). cargo creates a new
+  # CARGO_HOME itself; it must exist now for its path to be remapped.
   cargo_home=${CARGO_HOME:-$HOME/.cargo}
-  # cargo creates a new CARGO_HOME itself; it must exist now for its real path to be remapped.
   mkdir -p "$cargo_home"
   sysroot=$(rustc --print sysroot) || die "rustc cannot tell its sysroot"
-  CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' \
-    "--remap-path-prefix=$(cd "$cargo_home" && pwd -P)=/cargo" \
-    "--remap-path-prefix=$(cd "$sysroot" && pwd -P)=/rust" \
-    "--remap-path-prefix=$(pwd -P)=/tachikoma")
+  remaps=()
+  for mapping in "$cargo_home=/cargo" "$sysroot=/rust" "$(pwd)=/tachikoma"; do
+    dir=${mapping%=*}
+    remaps+=("--remap-path-prefix=$(cd "$dir" && pwd)=${mapping##*=}")
+    [ "$(cd "$dir" && pwd)" = "$(cd "$dir" && pwd -P)" ] || remaps+=("--remap-path-prefix=$(cd "$dir" && pwd -P)=${mapping##*=}")
+  done
+  CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' "${remaps[@]}")
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
 elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
@@ -151,11 +174,13 @@ make_sbom() {
     | def kept: . as $ref | $keep | index($ref) != null;
     .components |= map(select(.["bom-ref"] | kept))
     | .dependencies |= map(select(.ref | kept) | if .dependsOn then .dependsOn |= map(select(kept)) else . end)
-  ' "crates/$package/$sbom_name.json" | sed "s|$(pwd -P)|/tachikoma|g" >"$out"
+    | walk(if type == "string" then split($root) | join("/tachikoma") else . end)
+  ' --arg root "$(pwd -P)" "crates/$package/$sbom_name.json" >"$out"
   rm -f crates/*/"$sbom_name".json
 }
 
-# The release archive of TARGET: every shipped binary, README and LICENSE, reproducible (sorted
+# The release archive of TARGET (not called in a command substitution, where a failure would not
+# stop the script): every shipped binary, README and LICENSE, reproducible (sorted
 # entries, fixed mtime, owner and permissions, gzip without a timestamp), and its .sha256.
 make_archive() {
   local target=$1 out_dir=$2 name stage binary
@@ -168,14 +193,12 @@ make_archive() {
     --mode='u+rwX,go+rX,go-w' --format=gnu -C "$stage" "$name" | gzip -n -9 >"$distrib/$name.tar.gz"
   rm -rf "$stage"
   (cd "$distrib" && sha256sum -- "$name.tar.gz" >"$name.tar.gz.sha256")
-  echo "$distrib/$name.tar.gz"
 }
 
 if [ "$profile" = dist ]; then
+  # One build's release files, of one commit: several targets are built together ('all').
+  rm -rf "$distrib"
   mkdir -p "$distrib"
-  # Only this version's files, and none of the targets about to be rebuilt.
-  find "$distrib" -mindepth 1 -maxdepth 1 ! -name "tachikoma-$version-*" -delete
-  for target in "${build_targets[@]}"; do rm -f "$distrib/tachikoma-$version-$target".* "$distrib/tachikoma-$version-$target"-*; done
 fi
 
 report=()
@@ -197,8 +220,8 @@ for target in "${build_targets[@]}"; do
     path=${path#"$(pwd -P)/"}
     bytes=$(stat -c %s "$path")
     log "  $binary: $bytes bytes ($(numfmt --to=iec "$bytes")) at $path"
-    report+=("$(printf '{"target":"%s","profile":"%s","binary":"%s","path":"%s","bytes":%s}' \
-      "$target" "$profile" "$binary" "$path" "$bytes")")
+    report+=("$(jq -n -c --arg target "$target" --arg profile "$profile" --arg binary "$binary" --arg path "$path" \
+      --argjson bytes "$bytes" '{$target, $profile, $binary, $path, $bytes}')")
     if [ "$profile" = dist ]; then
       jq -n -c --arg dir "/$target/" '[inputs | select(.reason == "compiler-artifact")
         | select(any(.filenames[]; contains($dir))) | .package_id] | unique' "$messages" >"$units"
@@ -206,10 +229,12 @@ for target in "${build_targets[@]}"; do
     fi
   done
   if [ "$profile" = dist ]; then
-    archive=$(make_archive "$target" "$(dirname "$path")")
+    make_archive "$target" "$(dirname "$path")"
+    archive=$distrib/tachikoma-$version-$target.tar.gz
     bytes=$(stat -c %s "$archive")
     log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at ${archive#"$(pwd)/"}"
-    report+=("$(printf '{"target":"%s","profile":"%s","archive":"%s","bytes":%s}' "$target" "$profile" "${archive#"$(pwd)/"}" "$bytes")")
+    report+=("$(jq -n -c --arg target "$target" --arg profile "$profile" --arg archive "${archive#"$(pwd)/"}" \
+      --argjson bytes "$bytes" '{$target, $profile, $archive, $bytes}')")
   fi
 done
 if [ "$profile" = dist ]; then

@@ -207,6 +207,13 @@ expect_failure "build-rust: unknown target" 2 "unknown target 'riscv64gc-unknown
   scripts/build-rust.sh release riscv64gc-unknown-linux-gnu
 expect_failure "build-rust: no arguments" 2 "Usage" scripts/build-rust.sh
 expect_failure "build-rust: unknown option" 2 "unknown option --fast" scripts/build-rust.sh --fast release
+# In a Nix dev shell the toolchain comes from the environment: the checks of Debian's cross
+# toolchain names are skipped.
+nix_shell=false
+if [ -n "${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-}${IN_NIX_SHELL:-}" ]; then
+  nix_shell=true
+  log "skipped: the checks of Debian's cross toolchain names (this toolchain comes from the environment)"
+fi
 # The active rustup toolchain, pinned for the runs below with a PATH of their own (none in a
 # Nix shell, whose toolchain is on PATH).
 toolchain_env=()
@@ -238,11 +245,6 @@ fi
 # cross gcc on PATH. Here Nix's programs are stand-ins that run Debian's by absolute path (and
 # the runner needs Debian's glibc). In a real Nix shell this and the Debian-named check below are
 # skipped: the shell's own variables are in force.
-nix_shell=false
-if [ -n "${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-}${IN_NIX_SHELL:-}" ]; then
-  nix_shell=true
-  log "skipped: the checks of Debian's cross toolchain names (this toolchain comes from the environment)"
-fi
 if ! $errors_only && ! $nix_shell; then
   nix_tools=$(mktemp -d)
   for tool in cc ar; do
@@ -283,6 +285,21 @@ git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar 
 expect_failure "build-rust: reproducible build without git or SOURCE_DATE_EPOCH" 1 "set SOURCE_DATE_EPOCH" \
   env -u SOURCE_DATE_EPOCH GIT_CEILING_DIRECTORIES="$tarball" "$tarball/scripts/build-rust.sh" release
 rm -rf "$fake_home" "$tarball"
+# What would change a reproducible build's bytes without being the commit is refused.
+expect_failure "build-rust: C flags in the environment of a reproducible build" 1 "CFLAGS would change the bytes" \
+  env CFLAGS=-O0 scripts/build-rust.sh release
+expect_failure "build-rust: a commit hash that is not the checkout's" 1 "TACHIKOMA_GIT_HASH=0123abc is not this checkout" \
+  env TACHIKOMA_GIT_HASH=0123abc scripts/build-rust.sh release
+# The source's identity: the full commit, "-dirty" once the work tree differs from it.
+identity_repo=$(mktemp -d)
+git -C "$identity_repo" init -q && touch "$identity_repo/file" && git -C "$identity_repo" add file &&
+  git -C "$identity_repo" -c user.name=t -c user.email=t@t.invalid commit -qm one
+clean=$(cd "$identity_repo" && source_commit)
+echo change >"$identity_repo/file"
+dirty=$(cd "$identity_repo" && source_commit)
+if [[ $clean =~ ^[0-9a-f]{40}$ ]] && [ "$dirty" = "$clean-dirty" ]; then pass "source_commit: the full hash, -dirty for a changed work tree"
+else fail "source_commit gave '$clean' and, after a change, '$dirty'"; fi
+rm -rf "$identity_repo"
 expect_failure "check-release-tag: a tag that is not the version" 1 "tag 'v9.9.9' does not match the workspace version $(workspace_version)" \
   scripts/check-release-tag.sh v9.9.9
 if scripts/check-release-tag.sh "v$(workspace_version)" 2>/dev/null; then pass "check-release-tag: v<version> passes"

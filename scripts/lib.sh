@@ -31,6 +31,15 @@ workspace_version() {
   sed -n '/^\[workspace\.package\]$/,/^\[/s/^version = "\(.*\)"$/\1/p' "$(repo_root)/Cargo.toml"
 }
 
+# The commit the current directory's work tree is, in full, with "-dirty" when the tree differs
+# from it (changed or untracked files); fails without git history.
+source_commit() {
+  local commit
+  commit=$(git rev-parse --verify -q HEAD 2>/dev/null) && [ -n "$commit" ] || return 1
+  if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit=$commit-dirty; fi
+  echo "$commit"
+}
+
 # What ships: each package and its binary. Each is built in a cargo run of its own, so that its
 # features are its own (one run unifies the features of the crates the packages share).
 shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server tachikoma-server"; }
@@ -148,6 +157,11 @@ ensure_tools() {
       pypi) python=true ;;
     esac
   done
+  # cargo install links with the C compiler: on a fresh machine it comes with the Debian packages.
+  if [ ${#cargo_rows[@]} -gt 0 ] && ! command -v cc >/dev/null 2>&1; then
+    IFS=, read -r -a packages <<<"$(tool_row cc | awk '{ print $2 }')"
+    debian+=("${packages[@]}")
+  fi
   [ ${#debian[@]} -eq 0 ] || install_debian_packages "${debian[@]}"
   for row in ${cargo_rows[@]+"${cargo_rows[@]}"}; do
     read -r package version <<<"$row"
@@ -176,16 +190,22 @@ python_tools_current() {
 }
 
 install_python_tools() {
-  local dir
+  local dir python
   dir=$(python_tools_dir)
+  # The machine's python3, not the old environment's (first on PATH, and about to be removed).
+  python=$(PATH=${PATH//"$dir/bin:"/} command -v python3) || {
+    install_debian_packages python3-venv
+    python=$(PATH=${PATH//"$dir/bin:"/} command -v python3)
+  }
   # Debian splits ensurepip, which venv needs, into python3-venv.
-  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then install_debian_packages python3-venv; fi
+  if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then install_debian_packages python3-venv; fi
   log "installing the PyPI tools into $dir"
   rm -rf "$dir"
-  python3 -m venv "$dir" >&2
+  "$python" -m venv "$dir" >&2
   python_requirements >"$dir/requirements.in"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$dir/requirements.in" >&2
   mv "$dir/requirements.in" "$dir/requirements.txt"
+  hash -r
 }
 
 # The programs of the PyPI tools and the pinned cargo tools come first on PATH; in a Nix dev
@@ -220,4 +240,9 @@ tools_python() {
 
 # The toolchain of rust-toolchain.toml with its components and targets, when rustup manages Rust
 # (a no-op when present; a Nix dev shell brings its own).
-ensure_toolchain() { if command -v rustup >/dev/null 2>&1; then rustup toolchain install >&2; fi; }
+ensure_toolchain() {
+  local out
+  command -v rustup >/dev/null 2>&1 || return 0
+  out=$(rustup toolchain install 2>&1) || { printf '%s\n' "$out" >&2; die "rustup could not install the toolchain of rust-toolchain.toml"; }
+  grep -q "using existing install" <<<"$out" || printf '%s\n' "$out" >&2
+}
