@@ -124,6 +124,11 @@ rec {
   # native stdenv's cc are all cargo sees.
   nixBuildSource = path: !(hasSuffix "/.cargo/config.toml" path || hasSuffix "/.cargo/config" path);
 
+  # Whether a file crane's filterCargoSources leaves out is read by the build all the same: the C
+  # sources build scripts compile with the cc crate (tachikoma-common-core's memcpy for x86_64
+  # musl). Without them the build script of such a crate fails in the Nix builds.
+  cSource = path: hasSuffix ".c" path || hasSuffix ".h" path;
+
   # The workspace's own packages: the Cargo.lock entries without a source (path packages).
   workspacePackagesOf = lockText: filter (p: !(p ? source)) (fromTOML lockText).package;
 

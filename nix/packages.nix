@@ -48,7 +48,7 @@ let
     lib.cleanSourceWith {
       name = "tachikoma-source";
       src = lib.cleanSource root;
-      filter = path: type: hostCraneLib.filterCargoSources path type && nixLib.nixBuildSource path && keep path;
+      filter = path: type: (hostCraneLib.filterCargoSources path type || nixLib.cSource path) && nixLib.nixBuildSource path && keep path;
     };
   src = sourceWith (_: true);
 
@@ -76,9 +76,13 @@ let
   };
 
   # The one thing about a target that crane's cross environment (crane.mkLib on that target's
-  # package set) does not do: musl binaries are static. nixpkgs' musl package sets link
-  # dynamically (only pkgsStatic is static), so the flag says so rather than rely on rustc's
-  # default for musl targets (crane's cross-musl example sets it too); for the target only, so
+  # package set) does not do: say that musl binaries are static. With this toolchain the flag
+  # only restates the default: rust-overlay ships upstream's rustc, whose musl targets already
+  # default to +crt-static. It is said because static linking is what the musl packages promise
+  # (checks.dist-musl-static checks it on the build machine's architecture), while the default
+  # is the rustc's: nixpkgs' own rustc, for one, is built with crt-static = the platform's
+  # isStatic, so on these musl package sets (not pkgsStatic) it would link dynamically. crane's
+  # cross-musl example sets it too. For the target only (CARGO_TARGET_<TRIPLE>_RUSTFLAGS), so
   # build scripts and proc macros stay host-native.
   # Both the dependency build and the final build get it, so cargo's fingerprints match.
   targetArgs =
@@ -174,15 +178,21 @@ let
     )
     matrix;
 
-  # The name of a matrix entry for a profile on this machine's own target.
-  hostName =
-    profile:
+  # The name of the matrix entry that `pred` holds for (the first one; `what` names it otherwise).
+  nameWhere =
+    what: pred:
     let
-      matches = builtins.filter (n: matrix.${n}.profile == profile && matrix.${n}.target == hostTriple) (
-        builtins.attrNames matrix
-      );
+      matches = builtins.filter (n: pred matrix.${n}) (builtins.attrNames matrix);
     in
-    if matches == [ ] then throw "no ${profile} package for the host ${hostTriple}" else builtins.head matches;
+    if matches == [ ] then throw "no ${what}" else builtins.head matches;
+  # A profile's package for this machine's own target, and its musl package for this machine's
+  # architecture (static, so this machine runs it).
+  hostName = profile: nameWhere "${profile} package for the host ${hostTriple}" (e: e.profile == profile && e.target == hostTriple);
+  hostMuslName =
+    profile:
+    nameWhere "${profile} musl package for the architecture of ${hostTriple}" (
+      e: e.profile == profile && e.libc == "musl" && e.arch == matrix.${hostName profile}.arch
+    );
 
   # `lib/tachikoma.node`: the napi addon, built like the release binaries of the host.
   node-addon = packageOf {
@@ -216,16 +226,69 @@ let
     cargoExtraArgs = workspaceArgs;
   };
 
+  # What each shipped binary reports as its features: its own package's default features (written
+  # out, as scripts/check-scripts.sh has them).
+  shippedFeatures = {
+    tachikoma = [ "all-backends" "claude" "gemini" "mimalloc" "ollama" "openai" ];
+    tachikoma-server = [ "mimalloc" ];
+  };
+
+  # The musl dist binaries are what they claim, checked on this machine's architecture (it runs
+  # them; another architecture's would need qemu): static, i.e. no program interpreter (dynamic
+  # loader) among their program headers, and built for the musl target, in the dist profile, each
+  # with its own features, as their build metadata says. The readelf output goes to a file first:
+  # with pipefail, `readelf | grep -q` could fail on SIGPIPE and read as "no INTERP".
+  distMuslStatic =
+    let
+      name = hostMuslName "dist";
+      package = binaries.${name};
+      expected = binary: builtins.toJSON [ matrix.${name}.target "dist" shippedFeatures.${binary} ];
+    in
+    pkgs.runCommand "tachikoma-dist-musl-static"
+      {
+        nativeBuildInputs = [ pkgs.binutils pkgs.jq ];
+      }
+      ''
+        # check BINARY WANT ARGS...: BINARY requests no program interpreter, and run with ARGS
+        # prints build metadata whose [.target, .profile, .features] is WANT.
+        check() {
+          local binary=$1 want=$2 got
+          shift 2
+          readelf -l "${package}/bin/$binary" >headers
+          if ! grep -q '^Program Headers:' headers; then
+            echo "$binary: readelf shows no program headers" >&2
+            exit 1
+          fi
+          if grep -q INTERP headers; then
+            echo "$binary: dynamically linked:" >&2
+            grep -e INTERP -e 'program interpreter' headers >&2
+            exit 1
+          fi
+          "${package}/bin/$binary" "$@" >info.json
+          got=$(jq -c '[.target, .profile, .features]' info.json)
+          if [ "$got" != "$want" ]; then
+            echo "$binary: reports $got, want $want" >&2
+            exit 1
+          fi
+          echo "$binary: static, $got"
+        }
+        check tachikoma '${expected "tachikoma"}' version --json
+        check tachikoma-server '${expected "tachikoma-server"}' --version-json
+        touch "$out"
+      '';
+
   checks = {
     clippy = hostCraneLib.cargoClippy (checkArgs // { cargoClippyExtraArgs = "--all-targets -- --deny warnings"; });
     doc = hostCraneLib.cargoDoc (checkArgs // { env.RUSTDOCFLAGS = "--deny warnings"; });
-    # build_metadata's tests need a git checkout of the workspace, which a Nix build does not
-    # have; scripts/test.sh runs them.
+    # Two test binaries need git and the workspace's .git, which a Nix build has neither of:
+    # build_metadata (git repositories made from the workspace, nested cargo builds) and
+    # binaries_agree (the commit's time from `git log -1 --format=%ct`, nested cargo builds of
+    # the CLI, the server and the addon, and node, which no other test runs). scripts/test.sh
+    # runs both.
     tests = hostCraneLib.cargoNextest (
       checkArgs
       // {
-        nativeBuildInputs = [ pkgs.nodejs ];
-        cargoNextestExtraArgs = "-E 'not binary(build_metadata)'";
+        cargoNextestExtraArgs = "-E 'not binary(build_metadata) and not binary(binaries_agree)'";
       }
     );
     fmt = hostCraneLib.cargoFmt {
@@ -261,6 +324,7 @@ let
       }
     );
     dist = binaries.${hostName "dist"};
+    dist-musl-static = distMuslStatic;
   };
 in
 {

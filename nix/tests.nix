@@ -132,7 +132,8 @@ let
   atBump = packagesFor bumped;
   afterEdit = packagesFor edited;
 
-  # Every derivation of a system's outputs that crane made, with its dependency build.
+  # Every derivation of a system's packages and checks (crane's, and the runCommand of
+  # dist-musl-static), with its dependency build.
   derivationsOf =
     outputs: system:
     let
@@ -436,6 +437,8 @@ let
       in
       files ? "Cargo.lock"
       && files ? "crates/tachikoma-cli/src/main.rs"
+      # C compiled by a build script (crane's filterCargoSources leaves it out).
+      && files ? "crates/tachikoma-common-core/src/memcpy_x86_64_musl.c"
       && files ? ".config/hakari.toml"
       && !(files ? ".cargo/config.toml")
       && !(files ? "README.md")
@@ -452,7 +455,7 @@ let
         c = out.checks.x86_64-linux;
         d = c.clippy.cargoArtifacts;
       in
-      attrNames c == [ "audit" "clippy" "deny" "dist" "doc" "fmt" "hakari" "tests" ]
+      attrNames c == [ "audit" "clippy" "deny" "dist" "dist-musl-static" "doc" "fmt" "hakari" "tests" ]
       && c.doc.cargoArtifacts == d
       && c.tests.cargoArtifacts == d
       && d.pname == "tachikoma-checks"
@@ -469,8 +472,8 @@ let
       && c.doc.buildPhaseCargoCommand == "cargoWithProfile doc --locked --workspace --no-deps"
       && c.doc.env.RUSTDOCFLAGS == "--deny warnings"
       && c.tests.checkPhaseCargoCommand
-      == "cargo nextest run \${CARGO_PROFILE:+--cargo-profile $CARGO_PROFILE} --locked --workspace -E 'not binary(build_metadata)'"
-      && map (t: t.outPath) (c.tests.nativeBuildInputs or [ ]) == [ "/nix/store/fake-nodejs-on-x86_64-unknown-linux-gnu" ]
+      == "cargo nextest run \${CARGO_PROFILE:+--cargo-profile $CARGO_PROFILE} --locked --workspace -E 'not binary(build_metadata) and not binary(binaries_agree)'"
+      && (c.tests.nativeBuildInputs or [ ]) == [ ]
       && lines c.hakari.buildPhaseCargoCommand == [
         "cargo hakari generate --diff"
         "cargo hakari manage-deps --dry-run"
@@ -481,6 +484,60 @@ let
       && c.audit.buildPhaseCargoCommand == "cargo audit -n -d /nix/store/fake-advisory-db --ignore yanked"
       && c.deny.buildPhaseCargoCommand == "cargo --offline  deny  check bans licenses sources";
 
+    # The musl dist binaries of the build machine's architecture, run there: static (no INTERP
+    # program header) and reporting the musl target, the dist profile and their own features.
+    dist-musl-static-runs-the-host-architecture-musl-dist =
+      let
+        script = package: target: ''
+          # check BINARY WANT ARGS...: BINARY requests no program interpreter, and run with ARGS
+          # prints build metadata whose [.target, .profile, .features] is WANT.
+          check() {
+            local binary=$1 want=$2 got
+            shift 2
+            readelf -l "${package}/bin/$binary" >headers
+            if ! grep -q '^Program Headers:' headers; then
+              echo "$binary: readelf shows no program headers" >&2
+              exit 1
+            fi
+            if grep -q INTERP headers; then
+              echo "$binary: dynamically linked:" >&2
+              grep -e INTERP -e 'program interpreter' headers >&2
+              exit 1
+            fi
+            "${package}/bin/$binary" "$@" >info.json
+            got=$(jq -c '[.target, .profile, .features]' info.json)
+            if [ "$got" != "$want" ]; then
+              echo "$binary: reports $got, want $want" >&2
+              exit 1
+            fi
+            echo "$binary: static, $got"
+          }
+          check tachikoma '["${target}","dist",["all-backends","claude","gemini","mimalloc","ollama","openai"]]' version --json
+          check tachikoma-server '["${target}","dist",["mimalloc"]]' --version-json
+          touch "$out"
+        '';
+        onX86 = out.checks.x86_64-linux.dist-musl-static;
+        onArm = out.checks.aarch64-linux.dist-musl-static;
+      in
+      out.checks.x86_64-linux ? dist-musl-static
+      && out.checks.aarch64-linux ? dist-musl-static
+      && onX86.name == "tachikoma-dist-musl-static"
+      && onX86.fakeKind == "runCommand"
+      && onX86.buildCommand == script x86.dist-x86_64-musl.outPath "x86_64-unknown-linux-musl"
+      && map (p: p.outPath) onX86.nativeBuildInputs == [
+        "/nix/store/fake-binutils-on-x86_64-unknown-linux-gnu"
+        "/nix/store/fake-jq-on-x86_64-unknown-linux-gnu"
+      ]
+      && same onX86.fakePkgs x86.default.fakePkgs
+      && onArm.name == "tachikoma-dist-musl-static"
+      && onArm.buildCommand == script arm.dist-aarch64-musl.outPath "aarch64-unknown-linux-musl"
+      && map (p: p.outPath) onArm.nativeBuildInputs == [
+        "/nix/store/fake-binutils-on-aarch64-unknown-linux-gnu"
+        "/nix/store/fake-jq-on-aarch64-unknown-linux-gnu"
+      ]
+      # A new commit is a new check (the binaries it runs are new).
+      && outOtherCommit.checks.x86_64-linux.dist-musl-static.outPath != onX86.outPath;
+
     # One nixpkgs instantiation per target per system (see fakes.nix: sets are told apart by
     # identity), and one crane lib per target, shared by every derivation for that target.
     nixpkgs-is-instantiated-once-per-target = all
@@ -489,7 +546,7 @@ let
         let
           drvs = derivationsOf out system;
           instances = distinct (map (d: d.fakePkgs) drvs ++ map (t: t.fakeInstance) (builtins.concatMap (d: d.nativeBuildInputs or [ ]) drvs));
-          craneLibs = distinct (map (d: d.fakeCraneLib) drvs);
+          craneLibs = distinct (map (d: d.fakeCraneLib) (filter (d: d ? fakeCraneLib) drvs));
           shell = out.devShells.${system}.default;
         in
         length instances == 4
@@ -565,9 +622,9 @@ let
       count (config.extra-substituters or null) + count (config.substituters or null)
       <= count (config.extra-trusted-public-keys or null) + count (config.trusted-public-keys or null);
 
-    # The fakes reject what the real crane and nixpkgs would (or what crane would let pass
-    # unseen), so the tests above can fail on a misnamed argument or attribute.
-    fakes-reject-what-the-real-ones-would =
+    # The fakes fail, while evaluating, on mistakes the real crane and nixpkgs fail on too (some
+    # only when building), so the tests above can fail on them.
+    fakes-reject-what-the-real-ones-reject =
       let
         craneLib = x86.release-x86_64-gnu.fakeCraneLib;
         base = {
@@ -576,17 +633,55 @@ let
           src = x86.release-x86_64-gnu.src;
           cargoArtifacts = null;
         };
-        fails = v: !(builtins.tryEval (builtins.deepSeq (v.outPath or v.stdenv.hostPlatform.config) true)).success;
+        fails = v: !(builtins.tryEval (builtins.deepSeq v.outPath true)).success;
+        # mkDerivation cannot turn a function into an environment variable. crane hands
+        # cleanCargoTomlFilter to mkDummySrc and to mkDerivation alike (the fake: not an
+        # argument of buildDepsOnly); runCommand's attributes go to mkDerivation too.
+        functionValued = [
+          (craneLib.buildDepsOnly (base // { cleanCargoTomlFilter = _: true; }))
+          (craneLib.buildPackage (base // { postInstall = _: ""; }))
+          (craneLib.fakePkgs.runCommand "x" { f = _: null; } "touch $out")
+        ];
+        # crane's install step fails in the build: no cargo build log, nothing installed.
+        noBuildLog = craneLib.buildPackage (base // { buildPhaseCargoCommand = "cargo build"; });
+        # cargoArtifacts is an argument crane's cargoClippy requires.
+        noArtifacts = craneLib.cargoClippy (removeAttrs base [ "cargoArtifacts" ]);
+      in
+      all fails (functionValued ++ [ noBuildLog noArtifacts ]);
+
+    # The fakes are stricter than crane: they fail on what crane accepts, where that would be a
+    # mistake here (a misspelled argument crane passes on unseen as an environment variable, a
+    # variable that is not a string, import from derivation, crane's own toolchain).
+    fakes-are-stricter-than-crane =
+      let
+        craneLib = x86.release-x86_64-gnu.fakeCraneLib;
+        base = {
+          pname = "x";
+          version = "1";
+          src = x86.release-x86_64-gnu.src;
+          cargoArtifacts = null;
+        };
+        fails = v: !(builtins.tryEval (builtins.deepSeq v.outPath true)).success;
       in
       fails (craneLib.buildPackage (base // { cargoExtraArg = "--locked"; }))
       && fails (craneLib.buildDepsOnly (base // { dosCheck = false; }))
-      && fails (craneLib.buildDepsOnly (base // { cleanCargoTomlFilter = _: true; }))
+      # mkDerivation would turn the integer into a string.
       && fails (craneLib.buildPackage (base // { SOURCE_DATE_EPOCH = 1700000000; }))
-      && fails (craneLib.buildPackage (base // { buildPhaseCargoCommand = "cargo build"; }))
-      && fails (craneLib.cargoClippy (removeAttrs base [ "cargoArtifacts" ]))
-      && fails (craneLib.buildDepsOnly (removeAttrs base [ "src" ] // { dummySrc = (deps x86.release-x86_64-gnu).src; }))
-      && fails ((fakes.crane.mkLib craneLib.fakePkgs).buildPackage base)
-      && fails (fakes.importNixpkgs { localSystem = "x86_64-linux"; crossSystem.config = "riscv64-unknown-linux-gnu"; })
+      # crane would read the dummy's Cargo.lock while evaluating (import from derivation). The
+      # fake dummy is given files the fake crane could read, so that only this is what fails.
+      && fails (craneLib.buildDepsOnly (removeAttrs base [ "src" ] // {
+        dummySrc = (deps x86.release-x86_64-gnu).src // { inherit (x86.release-x86_64-gnu.src) fakeFiles; };
+      }))
+      # crane would build with nixpkgs' rustc and cargo.
+      && fails ((fakes.crane.mkLib craneLib.fakePkgs).buildPackage base);
+
+    # The fake nixpkgs is stricter than nixpkgs: it knows the four targets only, and an argument
+    # `import nixpkgs` does not know is an error (nixpkgs ignores it).
+    fakes-are-stricter-than-nixpkgs =
+      let
+        fails = v: !(builtins.tryEval (builtins.deepSeq v.stdenv.hostPlatform.config true)).success;
+      in
+      fails (fakes.importNixpkgs { localSystem = "x86_64-linux"; crossSystem.config = "riscv64-unknown-linux-gnu"; })
       && fails (fakes.importNixpkgs { system = "x86_64-linux"; overlay = [ ]; });
   };
 

@@ -9,12 +9,17 @@
 #   the locked revision), nor mkCargoDerivation's, nor a standard derivation attribute, nor an
 #   environment variable name (crane itself would quietly pass a misspelled argument on to the
 #   build environment); it requires what crane requires; it rejects a function-valued argument
-#   (the real mkDerivation cannot turn it into an environment variable) and a derivation read at
-#   evaluation time (import from derivation);
+#   (the real mkDerivation cannot turn it into an environment variable), an environment variable
+#   that is not a string (mkDerivation would convert it), a derivation read at evaluation time
+#   (import from derivation, which crane does when it has to) and a build with crane's own
+#   toolchain (overrideToolchain not called);
 # - a fake package set has only the attributes of nixpkgs that the flake may use, so a
 #   misspelled package name is an evaluation error, as it is with nixpkgs;
-# - `import nixpkgs` accepts nixpkgs' arguments only, and can trace every instantiation
+# - `import nixpkgs` accepts nixpkgs' arguments only (nixpkgs ignores unknown ones) and the four
+#   Linux triples of .cargo/config.toml only, and can trace every instantiation
 #   ("fake-nixpkgs: instantiated ...", with TACHIKOMA_TRACE_NIXPKGS=1) so that they can be counted.
+# nix/tests.nix tells apart what the real ones reject too (fakes-reject-what-the-real-ones-reject)
+# from where the fakes are stricter (fakes-are-stricter-than-crane, -than-nixpkgs).
 let
   inherit (builtins)
     attrNames
@@ -100,6 +105,7 @@ let
   # The nixpkgs packages the flake may use (every name checked to exist in nixpkgs).
   packageNames = [
     "actionlint"
+    "binutils"
     "cargo-audit"
     "cargo-auditable"
     "cargo-cyclonedx"
@@ -187,6 +193,23 @@ let
             inherit name text;
             outPath = "/nix/store/${hash text}-${name}";
           };
+          # trivial-builders' runCommand: a name, the derivation's attributes (which
+          # mkDerivation turns into environment variables, so no functions), a build script.
+          runCommand =
+            name: env: buildCommand:
+            if !(isString name && isAttrs env && isString buildCommand) then
+              fail "nixpkgs" "runCommand takes a name, an attribute set and a script"
+            else if builtins.any (n: isFunction env.${n}) (attrNames env) then
+              fail "nixpkgs" "runCommand: function-valued attributes would reach mkDerivation"
+            else
+              env
+              // {
+                type = "derivation";
+                fakeKind = "runCommand";
+                inherit name buildCommand;
+                outPath = "/nix/store/${hash { inherit name env buildCommand; }}-${name}";
+                fakePkgs = self;
+              };
           writeShellScriptBin = name: text: {
             type = "derivation";
             inherit name;
