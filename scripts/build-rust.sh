@@ -87,57 +87,7 @@ if $install_missing; then ensure_toolchain; fi
 reproducible=false
 case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
 if $reproducible; then
-  # What would change the bytes without being the commit is refused, never silently used:
-  # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
-  # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
-  # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
-  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS)=' |
-    cut -d= -f1 | words || true)
-  [ -z "$ambient" ] || die "set in the environment, $ambient would change the bytes of a reproducible $profile build; unset it"
-  toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
-  [ -z "$toolchain" ] || log "toolchain from the environment: $toolchain (the bytes match builds with the same toolchain)"
-  channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
-  case "$(rustc --version)" in
-    "rustc $channel "*) ;;
-    *) die "rustc is $(rustc --version), not rust-toolchain.toml's $channel (RUSTUP_TOOLCHAIN or a toolchain override?)" ;;
-  esac
-  # The source's identity from git: the full commit hash (never an abbreviation, whose length
-  # depends on the clone), "-dirty" when the work tree differs from it, and the commit's time.
-  # Without git (a source tarball) both must be given.
-  if commit=$(source_commit); then
-    [ -z "${TACHIKOMA_GIT_HASH:-}" ] || [ "$TACHIKOMA_GIT_HASH" = "$commit" ] ||
-      die "TACHIKOMA_GIT_HASH=$TACHIKOMA_GIT_HASH is not this checkout ($commit); unset it"
-    epoch=$(git log -1 --format=%ct)
-    [ -z "${SOURCE_DATE_EPOCH:-}" ] || [ "$SOURCE_DATE_EPOCH" = "$epoch" ] ||
-      log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ignored: a reproducible build takes the commit's time ($epoch)"
-    export TACHIKOMA_GIT_HASH=$commit SOURCE_DATE_EPOCH=$epoch
-  elif [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-    die "a reproducible $profile build takes its time from git, and there is no git history here; set SOURCE_DATE_EPOCH (the commit's Unix time)"
-  fi
-  # What only the build machine knows stays out of the bytes: CI is set on a release runner and
-  # not in a user's shell; the branch depends on how the commit was checked out (a release tag
-  # is a detached HEAD).
-  unset CI
-  export TACHIKOMA_GIT_BRANCH=unknown
-  # No compiler wrapper, whether from the environment or a cargo config (~/.cargo/config.toml's
-  # build.rustc-wrapper): an empty RUSTC_WRAPPER overrides both. sccache made these builds
-  # irreproducible (it compiled C with its server's environment, so __TIME__ ignored
-  # SOURCE_DATE_EPOCH).
-  export RUSTC_WRAPPER="" RUSTC_WORKSPACE_WRAPPER=""
-  # Paths compiled into panic messages and debug info, made machine-independent, as the shell
-  # names them and as they really are (a symlinked CARGO_HOME or checkout). cargo creates a new
-  # CARGO_HOME itself; it must exist now for its path to be remapped.
-  cargo_home=${CARGO_HOME:-$HOME/.cargo}
-  mkdir -p "$cargo_home"
-  sysroot=$(rustc --print sysroot) || die "rustc cannot tell its sysroot"
-  remaps=()
-  for mapping in "$cargo_home=/cargo" "$sysroot=/rust" "$(pwd)=/tachikoma"; do
-    dir=${mapping%=*}
-    remaps+=("--remap-path-prefix=$(cd "$dir" && pwd)=${mapping##*=}")
-    [ "$(cd "$dir" && pwd)" = "$(cd "$dir" && pwd -P)" ] || remaps+=("--remap-path-prefix=$(cd "$dir" && pwd -P)=${mapping##*=}")
-  done
-  CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' "${remaps[@]}")
-  export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
+  reproducible_environment "$profile"
 elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
   log "using sccache"

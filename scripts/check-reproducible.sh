@@ -77,9 +77,6 @@ printf '[build]\nrustc-wrapper = "sccache"\n' >"$outsider/cargo-home/config.toml
 [ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$outsider/cargo-home/"
 build outsider "$outsider/a/longer/path/checkout" 0077 HOME="$outsider/home" CARGO_HOME="$outsider/cargo-home" \
   RUSTC_WRAPPER=sccache SCCACHE_DIR="$outsider/sccache"
-passed=0 failed=0
-pass() { passed=$((passed + 1)); log "PASS $1"; }
-fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1" >&2; }
 
 # The outsider's ambient sccache must have compiled nothing: identical bytes alone would not show
 # it, since sccache does not always change them. (A server the build started is still running and
@@ -120,5 +117,4 @@ for binary in $(shipped_binaries | cut -d' ' -f2); do
     else pass "$binary embeds no build paths (${side#"$work"/})"; fi
   done
 done
-printf '%s passed, %s failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+tally

@@ -40,6 +40,64 @@ source_commit() {
   echo "$commit"
 }
 
+# reproducible_environment PROFILE: sets up this shell for a build whose bytes depend only on the
+# commit and the pinned toolchain and tools (scripts/build-rust.sh, release-like profiles), or
+# fails naming what stands in the way. Run from the checkout's root.
+reproducible_environment() {
+  local ambient toolchain channel commit epoch cargo_home sysroot remaps mapping dir
+  # What would change the bytes without being the commit is refused, never silently used:
+  # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
+  # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
+  # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
+  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS)=' |
+    cut -d= -f1 | words || true)
+  [ -z "$ambient" ] || die "set in the environment, $ambient would change the bytes of a reproducible $1 build; unset it"
+  toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
+  [ -z "$toolchain" ] || log "toolchain from the environment: $toolchain (the bytes match builds with the same toolchain)"
+  channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+  case "$(rustc --version)" in
+    "rustc $channel "*) ;;
+    *) die "rustc is $(rustc --version), not rust-toolchain.toml's $channel (RUSTUP_TOOLCHAIN or a toolchain override?)" ;;
+  esac
+  # The source's identity from git: the full commit hash (never an abbreviation, whose length
+  # depends on the clone), "-dirty" when the work tree differs from it, and the commit's time.
+  # Without git (a source tarball) both must be given.
+  if commit=$(source_commit); then
+    [ -z "${TACHIKOMA_GIT_HASH:-}" ] || [ "$TACHIKOMA_GIT_HASH" = "$commit" ] ||
+      die "TACHIKOMA_GIT_HASH=$TACHIKOMA_GIT_HASH is not this checkout ($commit); unset it"
+    epoch=$(git log -1 --format=%ct)
+    [ -z "${SOURCE_DATE_EPOCH:-}" ] || [ "$SOURCE_DATE_EPOCH" = "$epoch" ] ||
+      log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ignored: a reproducible build takes the commit's time ($epoch)"
+    export TACHIKOMA_GIT_HASH=$commit SOURCE_DATE_EPOCH=$epoch
+  elif [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    die "a reproducible $1 build takes its time from git, and there is no git history here; set SOURCE_DATE_EPOCH (the commit's Unix time)"
+  fi
+  # What only the build machine knows stays out of the bytes: CI is set on a release runner and
+  # not in a user's shell; the branch depends on how the commit was checked out (a release tag
+  # is a detached HEAD).
+  unset CI
+  export TACHIKOMA_GIT_BRANCH=unknown
+  # No compiler wrapper, whether from the environment or a cargo config (~/.cargo/config.toml's
+  # build.rustc-wrapper): an empty RUSTC_WRAPPER overrides both. sccache made these builds
+  # irreproducible (it compiled C with its server's environment, so __TIME__ ignored
+  # SOURCE_DATE_EPOCH).
+  export RUSTC_WRAPPER="" RUSTC_WORKSPACE_WRAPPER=""
+  # Paths compiled into panic messages and debug info, made machine-independent, as the shell
+  # names them and as they really are (a symlinked CARGO_HOME or checkout). cargo creates a new
+  # CARGO_HOME itself; it must exist now for its path to be remapped.
+  cargo_home=${CARGO_HOME:-$HOME/.cargo}
+  mkdir -p "$cargo_home"
+  sysroot=$(rustc --print sysroot) || die "rustc cannot tell its sysroot"
+  remaps=()
+  for mapping in "$cargo_home=/cargo" "$sysroot=/rust" "$(pwd)=/tachikoma"; do
+    dir=${mapping%=*}
+    remaps+=("--remap-path-prefix=$(cd "$dir" && pwd)=${mapping##*=}")
+    [ "$(cd "$dir" && pwd)" = "$(cd "$dir" && pwd -P)" ] || remaps+=("--remap-path-prefix=$(cd "$dir" && pwd -P)=${mapping##*=}")
+  done
+  CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' "${remaps[@]}")
+  export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
+}
+
 # What ships: each package and its binary. Each is built in a cargo run of its own, so that its
 # features are its own (one run unifies the features of the crates the packages share).
 shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server tachikoma-server"; }
@@ -245,4 +303,27 @@ ensure_toolchain() {
   command -v rustup >/dev/null 2>&1 || return 0
   out=$(rustup toolchain install 2>&1) || { printf '%s\n' "$out" >&2; die "rustup could not install the toolchain of rust-toolchain.toml"; }
   grep -q "using existing install" <<<"$out" || printf '%s\n' "$out" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Test scripts: a tally of checks, closing with the line 'N passed, N failed'.
+# ---------------------------------------------------------------------------------------------
+pass() { passed=$((${passed:-0} + 1)); log "PASS $1"; }
+fail() { failed=$((${failed:-0} + 1)); printf 'FAIL %s\n' "$1" >&2; }
+tally() { printf '%s passed, %s failed\n' "${passed:-0}" "${failed:-0}"; [ "${failed:-0}" -eq 0 ]; }
+
+# expect_failure NAME EXIT PATTERN COMMAND...: COMMAND exits EXIT and says PATTERN on stderr.
+expect_failure() {
+  local name=$1 want=$2 pattern=$3 stderr code=0
+  shift 3
+  stderr=$("$@" 2>&1 >/dev/null) || code=$?
+  if [ "$code" = "$want" ] && grep -q -- "$pattern" <<<"$stderr"; then pass "$name"
+  else fail "$name: exit $code (want $want), stderr: $stderr"; fi
+}
+
+# has_in COMMAND ARG... TEXT: COMMAND's output contains TEXT. (Not `| grep -q`: with pipefail,
+# grep quitting early can kill COMMAND with SIGPIPE and fail the pipeline.)
+has_in() {
+  local text=${*: -1}
+  LC_ALL=C "${@:1:$#-1}" | grep -F -- "$text" >/dev/null
 }

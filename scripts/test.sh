@@ -12,8 +12,8 @@ Installs what the tests need when it is missing (the pinned Rust toolchain and i
 scripts/tools.txt's Debian packages, cargo tools and PyPI tools, the latter into a virtual
 environment of their own), then runs: rustfmt, clippy and cargo-hack's feature
 checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
-workspace tests (cargo nextest, profile ci), the build-script tests (every target built and run)
-and the reproducibility check. --no-install fails on a missing tool instead of installing it.
+workspace tests (cargo nextest, profile ci), the release check (every target built, run and
+checked), the build-script tests and the reproducibility check. --no-install fails on a missing tool instead of installing it.
 USAGE
 }
 install=true
@@ -95,6 +95,8 @@ cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachik
   --features tachikoma-common-core/mimalloc,tachikoma-server/dev
 log "tests of tachikoma-common-core on x86_64 musl (its own memcpy)"
 cargo nextest run --locked --cargo-profile ci --target x86_64-unknown-linux-musl -p tachikoma-common-core
+log "the release as it ships: every target built, run and checked, with its SBOMs"
+scripts/check-release.sh
 log "build-script tests"
 scripts/check-scripts.sh
 log "reproducible dist build"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The dist profile's opt-level, decided by numbers: binary sizes and two benchmarks, x86_64 glibc
+# against musl, for each opt-level. Writes docs/dist-benchmark.md and .json. A benchmark that
+# prints numbers, never a test: run it on an otherwise idle machine.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/bench-dist.sh [--runs N] [--opt-levels "3 s z"]
+
+For each opt-level (default: 3, s, z) and for x86_64 glibc and musl, builds the dist binaries as
+shipped (each package on its own, default features; CARGO_PROFILE_DIST_OPT_LEVEL overrides the
+profile) and the JSON example, then measures N times (default 5), interleaved, reporting medians:
+  - allocation-bound: crates/tachikoma-cli/examples/json_alloc_bench (conversations/s);
+  - not allocation-bound: tachikoma-server answering GET /version on 127.0.0.1 to wrk
+    (1 thread, 8 connections, 3 s per run: requests/s).
+USAGE
+}
+runs=5 opt_levels="3 s z"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer" 2; runs=$2; shift ;;
+    --opt-levels) [[ ${2:-} =~ ^[0-3sz]( [0-3sz])*$ ]] || die "--opt-levels needs a list like \"3 s z\"" 2; opt_levels=$2; shift ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+cd "$(repo_root)"
+ensure_tools check jq wrk
+gnu=x86_64-unknown-linux-gnu musl=x86_64-unknown-linux-musl
+for target in "$gnu" "$musl"; do ensure_target_prerequisites check "$target"; done
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)} TACHIKOMA_PROFILE=dist
+out=target/bench-dist
+mkdir -p "$out"
+
+# build OPT TARGET PACKAGE [--example NAME]: the artifact's path, copied aside (the next opt-level
+# overwrites cargo's).
+build() {
+  local opt=$1 target=$2 package=$3 name built
+  shift 3
+  name=${2:-$(shipped_binaries | awk -v p="$package" '$1 == p { print $2 }')}
+  built=$(CARGO_PROFILE_DIST_OPT_LEVEL=$opt cargo build --locked -q --profile dist --target "$target" -p "$package" "$@" \
+    --message-format=json-render-diagnostics |
+    jq -r --arg name "$name" 'select(.reason == "compiler-artifact" and .target.name == $name) | .executable // empty' | tail -n 1)
+  [ -n "$built" ] || die "no $name built for $target at opt-level $opt"
+  cp "$built" "$out/$name-$opt-$target"
+  echo "$out/$name-$opt-$target"
+}
+
+declare -A size json_bench server_bin samples_json samples_http
+for opt in $opt_levels; do
+  opt=${opt//\"/}
+  for target in "$gnu" "$musl"; do
+    log "building opt-level $opt for $target"
+    key="$opt $target"
+    cli=$(build "$opt" "$target" tachikoma-cli)
+    server_bin[$key]=$(build "$opt" "$target" tachikoma-server)
+    json_bench[$key]=$(build "$opt" "$target" tachikoma-cli --example json_alloc_bench)
+    size[$key]="$(stat -c %s "$cli") $(stat -c %s "${server_bin[$key]}")"
+  done
+done
+
+# requests/s of SERVER answering GET /version, one wrk run of 3 s (loopback only).
+http_rate() {
+  local listening pid port rate
+  listening=$(mktemp)
+  "$1" --bind 127.0.0.1:0 >"$listening" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 100); do port=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$listening"); [ -z "$port" ] || break; sleep 0.05; done
+  rate=$(wrk -t1 -c8 -d3s "http://127.0.0.1:$port/version" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+  kill "$pid"
+  wait "$pid" || true
+  rm -f "$listening"
+  echo "$rate"
+}
+
+for run in $(seq "$runs"); do
+  for opt in $opt_levels; do
+    for target in "$gnu" "$musl"; do
+      key="$opt $target"
+      value=$("${json_bench[$key]}" 4000 | jq .conversations_per_second)
+      samples_json[$key]="${samples_json[$key]:-} $value"
+      rate=$(http_rate "${server_bin[$key]}")
+      samples_http[$key]="${samples_http[$key]:-} $rate"
+      log "run $run, opt-level $opt, $target: $value conversations/s, $rate requests/s"
+    done
+  done
+done
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+rows=() json_rows=()
+for opt in $opt_levels; do
+  for target in "$gnu" "$musl"; do
+    key="$opt $target"
+    read -r cli_bytes server_bytes <<<"${size[$key]}"
+    conversations=$(median <<<"${samples_json[$key]}") requests=$(median <<<"${samples_http[$key]}")
+    rows+=("| $opt | \`$target\` | $cli_bytes | $server_bytes | $conversations | $requests |")
+    json_rows+=("$(printf '{"opt_level":"%s","target":"%s","cli_bytes":%s,"server_bytes":%s,"conversations_per_second":%s,"requests_per_second":%s}' \
+      "$opt" "$target" "$cli_bytes" "$server_bytes" "$conversations" "$requests")")
+    declare "c_${opt}_${target//-/_}=$conversations" "r_${opt}_${target//-/_}=$requests"
+  done
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+{
+  echo "# dist: opt-level, size and speed, glibc against musl"
+  echo
+  echo "\`scripts/bench-dist.sh --runs $runs\` on $(nproc) cores, $(date -u +%Y-%m-%d), $(rustc --version)."
+  echo "dist binaries as shipped (each package built on its own, default features, mimalloc)."
+  echo "Medians of $runs interleaved runs: the JSON example (4000 conversations a thread, every core)"
+  echo "and tachikoma-server answering \`GET /version\` to wrk on 127.0.0.1 (1 thread, 8 connections, 3 s)."
+  echo
+  echo "| opt-level | target | tachikoma (B) | tachikoma-server (B) | conversations/s | requests/s |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  printf '%s\n' "${rows[@]}"
+  echo
+  for opt in $opt_levels; do
+    c_gnu=c_${opt}_${gnu//-/_} c_musl=c_${opt}_${musl//-/_} r_gnu=r_${opt}_${gnu//-/_} r_musl=r_${opt}_${musl//-/_}
+    echo "- opt-level $opt, musl against glibc: $(ratio "${!c_musl}" "${!c_gnu}")× (JSON), $(ratio "${!r_musl}" "${!r_gnu}")× (HTTP)"
+  done
+} >docs/dist-benchmark.md
+(IFS=,; printf '[%s]\n' "${json_rows[*]}") >docs/dist-benchmark.json
+cat docs/dist-benchmark.md
