@@ -227,7 +227,7 @@ let
   };
 
   # What each shipped binary reports as its features: its own package's default features (written
-  # out, as scripts/check-scripts.sh has them).
+  # out, as scripts/check-release.sh has them).
   shippedFeatures = {
     tachikoma = [ "all-backends" "claude" "gemini" "mimalloc" "ollama" "openai" ];
     tachikoma-server = [ "mimalloc" ];

@@ -49,16 +49,12 @@ export CARGO_TARGET_DIR="$work/target"
 
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 build() {
   cargo build --locked -q --workspace --profile "$1" ${cargo_config[@]+"${cargo_config[@]}"} \
     --message-format=json-render-diagnostics >"$work/messages.json"
 }
 # The executable NAME of the last build, where cargo says it put it.
-executable() {
-  jq -r --arg name "$1" 'select(.reason == "compiler-artifact" and .target.name == $name) | .executable // empty' \
-    "$work/messages.json" | tail -n 1
-}
+executable() { cargo_executable "$1" <"$work/messages.json"; }
 
 json_rows=() md_clean=() md_sizes=()
 for profile in $bench_profiles; do

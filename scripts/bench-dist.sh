@@ -15,7 +15,7 @@ shipped (each package on its own, default features; CARGO_PROFILE_DIST_OPT_LEVEL
 profile) and the JSON example, then measures N times (default 5), interleaved, reporting medians:
   - allocation-bound: crates/tachikoma-cli/examples/json_alloc_bench (conversations/s);
   - not allocation-bound: tachikoma-server answering GET /version on 127.0.0.1 to wrk
-    (1 thread, 8 connections, 3 s per run: requests/s).
+    (1 thread, 8 connections, 3 s per run, wrk and the server on a core each: requests/s).
 USAGE
 }
 runs=5 opt_levels="3 s z"
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 cd "$(repo_root)"
-ensure_tools check jq wrk
+ensure_tools check jq wrk taskset
 gnu=x86_64-unknown-linux-gnu musl=x86_64-unknown-linux-musl
 for target in "$gnu" "$musl"; do ensure_target_prerequisites check "$target"; done
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)} TACHIKOMA_PROFILE=dist
@@ -43,8 +43,7 @@ build() {
   shift 3
   name=${2:-$(shipped_binaries | awk -v p="$package" '$1 == p { print $2 }')}
   built=$(CARGO_PROFILE_DIST_OPT_LEVEL=$opt cargo build --locked -q --profile dist --target "$target" -p "$package" "$@" \
-    --message-format=json-render-diagnostics |
-    jq -r --arg name "$name" 'select(.reason == "compiler-artifact" and .target.name == $name) | .executable // empty' | tail -n 1)
+    --message-format=json-render-diagnostics | cargo_executable "$name")
   [ -n "$built" ] || die "no $name built for $target at opt-level $opt"
   cp "$built" "$out/$name-$opt-$target"
   echo "$out/$name-$opt-$target"
@@ -52,7 +51,6 @@ build() {
 
 declare -A size json_bench server_bin samples_json samples_http
 for opt in $opt_levels; do
-  opt=${opt//\"/}
   for target in "$gnu" "$musl"; do
     log "building opt-level $opt for $target"
     key="$opt $target"
@@ -63,17 +61,20 @@ for opt in $opt_levels; do
   done
 done
 
-# requests/s of SERVER answering GET /version, one wrk run of 3 s (loopback only).
+# requests/s of SERVER answering GET /version, one wrk run of 3 s on 127.0.0.1 only. The server
+# runs on the first core, wrk on the second: the load generator does not take the server's CPU.
 http_rate() {
-  local listening pid port rate
+  local listening report rate
   listening=$(mktemp)
-  "$1" --bind 127.0.0.1:0 >"$listening" 2>/dev/null &
-  pid=$!
-  for _ in $(seq 100); do port=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$listening"); [ -z "$port" ] || break; sleep 0.05; done
-  rate=$(wrk -t1 -c8 -d3s "http://127.0.0.1:$port/version" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
-  kill "$pid"
-  wait "$pid" || true
+  start_server "$1" "$listening" || die "$1 did not say its port"
+  taskset -p -c 0 "$server_pid" >/dev/null
+  report=$(taskset -c 1 wrk -t1 -c8 -d3s "http://127.0.0.1:$server_port/version")
+  kill "$server_pid"
+  wait "$server_pid" || true
   rm -f "$listening"
+  ! grep -E 'Non-2xx|Socket errors' <<<"$report" >/dev/null || die "wrk saw failed requests: $report"
+  rate=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$report")
+  [[ $rate =~ ^[0-9]+$ ]] || die "no request rate in wrk's report: $report"
   echo "$rate"
 }
 
@@ -89,7 +90,6 @@ for run in $(seq "$runs"); do
     done
   done
 done
-median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 rows=() json_rows=()
 for opt in $opt_levels; do
@@ -110,7 +110,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   echo "\`scripts/bench-dist.sh --runs $runs\` on $(nproc) cores, $(date -u +%Y-%m-%d), $(rustc --version)."
   echo "dist binaries as shipped (each package built on its own, default features, mimalloc)."
   echo "Medians of $runs interleaved runs: the JSON example (4000 conversations a thread, every core)"
-  echo "and tachikoma-server answering \`GET /version\` to wrk on 127.0.0.1 (1 thread, 8 connections, 3 s)."
+  echo "and tachikoma-server answering \`GET /version\` to wrk on 127.0.0.1 (1 thread, 8 connections, 3 s;"
+  echo "the server pinned to one core, wrk to the other). Sizes: stripped, without cargo-auditable's"
+  echo "dependency list (a few KB more in the shipped binaries)."
   echo
   echo "| opt-level | target | tachikoma (B) | tachikoma-server (B) | conversations/s | requests/s |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"

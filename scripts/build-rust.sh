@@ -164,8 +164,7 @@ for target in "${build_targets[@]}"; do
     # what the SBOM lists.
     "${cargo_build[@]}" --locked --profile "$profile" --target "$target" -p "$package" \
       ${cargo_args[@]+"${cargo_args[@]}"} --message-format=json-render-diagnostics >"$messages"
-    path=$(jq -r --arg name "$binary" 'select(.reason == "compiler-artifact" and .target.name == $name)
-      | .executable // empty' "$messages" | tail -n 1)
+    path=$(cargo_executable "$binary" <"$messages")
     if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no $binary"; fi
     path=${path#"$(pwd -P)/"}
     bytes=$(stat -c %s "$path")

@@ -65,10 +65,9 @@ if ! $errors_only; then
   host=$(host_target) port=""
   if scripts/build-rust.sh --package tachikoma-server --features fault-injection release "$host" >/dev/null 2>&1; then
     listening=$(mktemp)
-    "target/$host/release/tachikoma-server" --bind 127.0.0.1:0 >"$listening" 2>/dev/null &
-    server_pid=$!
-    for _ in $(seq 100); do port=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$listening"); [ -z "$port" ] || break; sleep 0.1; done
-    before=$(http_get "$port" /health | tail -n 1)
+    start_server "target/$host/release/tachikoma-server" "$listening" || fail "the fault-injection server did not say its port"
+    port=${server_port:-0}
+    before=$(http_get "$port" /health | tail -n 1 || true)
     http_get "$port" /panic >/dev/null 2>&1 || true
     # An unwinding server would go on serving: give it 5 s, then stop it.
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done

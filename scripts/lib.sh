@@ -2,6 +2,9 @@
 # Shared by the scripts in this folder: logging, the target and profile tables, and idempotent
 # installers. Source it; it defines functions and puts the pinned tools first on PATH.
 
+# A failure inside $(...) fails the script too, as everywhere else under set -e.
+shopt -s inherit_errexit
+
 # Colour only for a terminal.
 _paint() { if [ -t 2 ]; then printf '\033[%sm%s\033[0m' "$1" "$2"; else printf '%s' "$2"; fi; }
 log() { printf '%s %s\n' "$(_paint '1;32' '[tachikoma]')" "$*" >&2; }
@@ -49,7 +52,7 @@ reproducible_environment() {
   # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
   # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
   # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
-  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS)=' |
+  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS|TACHIKOMA_MUSL_MEMCPY)=' |
     cut -d= -f1 | words || true)
   [ -z "$ambient" ] || die "set in the environment, $ambient would change the bytes of a reproducible $1 build; unset it"
   toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
@@ -326,4 +329,32 @@ expect_failure() {
 has_in() {
   local text=${*: -1}
   LC_ALL=C "${@:1:$#-1}" | grep -F -- "$text" >/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks and checks: numbers, cargo's artifacts, a server on loopback.
+# ---------------------------------------------------------------------------------------------
+# The median of the numbers on standard input (one a line or separated by spaces).
+median() {
+  tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# cargo_executable NAME: the path of executable NAME in the cargo JSON messages on standard input.
+cargo_executable() {
+  jq -r --arg name "$1" 'select(.reason == "compiler-artifact" and .target.name == $name) | .executable // empty' |
+    tail -n 1
+}
+
+# start_server BINARY OUT_FILE: starts BINARY on 127.0.0.1:0 with its output in OUT_FILE and sets
+# server_pid and server_port, or fails when it has not said its port within 10 s.
+start_server() {
+  "$1" --bind 127.0.0.1:0 >"$2" 2>/dev/null &
+  server_pid=$! server_port=""
+  for _ in $(seq 100); do
+    server_port=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$2")
+    [ -z "$server_port" ] || return 0
+    sleep 0.1
+  done
+  kill "$server_pid" 2>/dev/null || true
+  return 1
 }

@@ -93,8 +93,16 @@ cargo nextest run --locked --workspace --cargo-profile ci
 log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
 cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server \
   --features tachikoma-common-core/mimalloc,tachikoma-server/dev
-log "tests of tachikoma-common-core on x86_64 musl (its own memcpy)"
-cargo nextest run --locked --cargo-profile ci --target x86_64-unknown-linux-musl -p tachikoma-common-core
+log "tests of tachikoma-common-core on x86_64 musl, release profile (its own memcpy, optimized as shipped)"
+cargo nextest run --locked --cargo-profile release --target x86_64-unknown-linux-musl -p tachikoma-common-core
+mapfile -t memcpy_objects < <(find target/x86_64-unknown-linux-musl/release/build -name libtachikoma_memcpy.a)
+[ ${#memcpy_objects[@]} -gt 0 ] || die "no libtachikoma_memcpy.a was built for x86_64 musl"
+# A memcpy calls nothing (not even itself: a compiler may turn a copy loop into a call to memcpy):
+# its object has no relocation to a function.
+for object in "${memcpy_objects[@]}"; do
+  ! objdump -dr "$object" | grep -E 'R_X86_64_(PLT32|PC32|GOTPCREL)' ||
+    die "$object calls a function: a memcpy must call nothing"
+done
 log "the release as it ships: every target built, run and checked, with its SBOMs"
 scripts/check-release.sh
 log "build-script tests"

@@ -1,8 +1,8 @@
 //! Stamps build metadata into `$OUT_DIR/build_info.rs`, included by `src/build_info.rs`.
 //!
-//! Git values come from the environment first (`TACHIKOMA_GIT_HASH`, `TACHIKOMA_GIT_BRANCH`: how
-//! Nix and release pipelines pass them in), then from `git`, else `unknown`. The build never fails
-//! for want of git or `.git`. To keep the hash current without rerunning on every source edit,
+//! Git values come from the environment first (`TACHIKOMA_GIT_HASH`, `TACHIKOMA_GIT_BRANCH`: Nix
+//! passes the hash, scripts/build-rust.sh both in release-like builds), then from `git`, else
+//! `unknown`. The build never fails for want of git or `.git`. To keep the hash current without rerunning on every source edit,
 //! the script tells cargo exactly which git files move when HEAD does.
 
 use std::env;
@@ -77,15 +77,21 @@ fn main() {
 fn link_fast_memcpy() {
     println!("cargo::rustc-check-cfg=cfg(tachikoma_memcpy)");
     let target = |key: &str| env::var(format!("CARGO_CFG_TARGET_{key}")).unwrap_or_default();
-    if target("ENV") != "musl" || target("ARCH") != "x86_64" {
+    // TACHIKOMA_MUSL_MEMCPY=musl keeps musl's own: scripts/bench-allocator.sh's "before" row.
+    println!("cargo:rerun-if-env-changed=TACHIKOMA_MUSL_MEMCPY");
+    let musl_own = env_value("TACHIKOMA_MUSL_MEMCPY").as_deref() == Some("musl");
+    if target("ENV") != "musl" || target("ARCH") != "x86_64" || musl_own {
         return;
     }
     let source = "src/memcpy_x86_64_musl.c";
     println!("cargo:rerun-if-changed={source}");
     let built = cc::Build::new()
         .file(source)
-        // GCC would otherwise turn the copy loop back into a call to memcpy: itself.
+        // The compiler must not turn the copy loop back into a call to memcpy: itself (GCC's
+        // loop distribution at -O2 and above, clang's idiom recognition without -fno-builtin).
+        // scripts/test.sh checks the object calls no memcpy.
         .flag_if_supported("-fno-tree-loop-distribute-patterns")
+        .flag_if_supported("-fno-builtin")
         .try_compile("tachikoma_memcpy");
     if let Err(err) = built {
         fail(&format!("cannot compile {source}: {err}"));

@@ -62,7 +62,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Backends => {
             let backends = tachikoma_backends::COMPILED_IN;
             if backends.is_empty() {
-                println!("no backend is compiled in (rebuild with --features all-backends, or one of claude, openai, gemini, ollama)");
+                println!(
+                    "no backend is compiled in (rebuild with --features all-backends, or one of {})",
+                    tachikoma_primitives::BackendId::names().join(", ")
+                );
             }
             for backend in backends {
                 let credential = backend.credential_var.unwrap_or("(no key needed)");

@@ -80,7 +80,8 @@ fn long_version_shows_every_value() {
 fn backends_lists_exactly_the_compiled_in_ones() {
     let text = stdout(&["backends"]);
     let features = build_info()["features"].as_array().unwrap().clone();
-    for backend in ["claude", "openai", "gemini", "ollama"] {
+    let names = tachikoma_primitives::BackendId::names();
+    for &backend in &names {
         let compiled = features.iter().any(|f| f == backend);
         let listed = text
             .lines()
@@ -89,7 +90,7 @@ fn backends_lists_exactly_the_compiled_in_ones() {
     }
     if !features
         .iter()
-        .any(|f| ["claude", "openai", "gemini", "ollama"].contains(&f.as_str().unwrap()))
+        .any(|f| names.contains(&f.as_str().unwrap()))
     {
         assert!(text.contains("no backend is compiled in"), "{text}");
     }

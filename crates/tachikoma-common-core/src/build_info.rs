@@ -8,10 +8,10 @@ use serde::Serialize;
 pub struct BuildInfo {
     /// The workspace version (`Cargo.toml`).
     pub version: &'static str,
-    /// The full git commit hash (`TACHIKOMA_GIT_HASH` when set), else `unknown`.
+    /// The full git commit hash: `TACHIKOMA_GIT_HASH` when set, else git's, else `unknown`.
     pub git_hash: &'static str,
-    /// Git branch, `TACHIKOMA_GIT_BRANCH` when set, else `unknown` (also on a detached HEAD, and
-    /// in release-like builds made by scripts/build-rust.sh, which set it so).
+    /// Git branch: `TACHIKOMA_GIT_BRANCH` when set, else git's, else `unknown` (also on a
+    /// detached HEAD, and in release-like builds made by scripts/build-rust.sh, which set it so).
     pub git_branch: &'static str,
     /// When the build script ran (or `SOURCE_DATE_EPOCH`), RFC 3339 UTC.
     pub build_time: &'static str,

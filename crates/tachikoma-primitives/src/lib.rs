@@ -18,6 +18,11 @@ impl BackendId {
     /// Every backend, in a stable order.
     pub const ALL: [Self; 4] = [Self::Claude, Self::OpenAi, Self::Gemini, Self::Ollama];
 
+    /// The names of [`BackendId::ALL`], in that order.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|b| b.name()).collect()
+    }
+
     /// The name used in configuration, cargo features and JSON.
     pub const fn name(self) -> &'static str {
         match self {
@@ -37,7 +42,7 @@ impl fmt::Display for BackendId {
 
 /// A backend name that is not one of [`BackendId::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown backend {0:?}: expected one of claude, openai, gemini, ollama")]
+#[error("unknown backend {0:?}: expected one of {names}", names = BackendId::names().join(", "))]
 pub struct UnknownBackend(pub String);
 
 impl FromStr for BackendId {
@@ -96,7 +101,7 @@ mod tests {
     fn unknown_backend_is_an_error_naming_the_choices() {
         let err = "gpt".parse::<BackendId>().unwrap_err();
         assert_eq!(err, UnknownBackend("gpt".into()));
-        assert!(err.to_string().contains("claude, openai, gemini, ollama"));
+        assert!(err.to_string().ends_with("claude, openai, gemini, ollama"));
     }
 
     #[test]
