@@ -88,6 +88,9 @@ nix_eval --raw --file nix/tests.nix
 instantiations=$(TACHIKOMA_TRACE_NIXPKGS=1 nix_eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
   grep -c '^trace: fake-nixpkgs: instantiated' || true)
 [ "$instantiations" = 8 ] || die "nix: nixpkgs instantiated $instantiations times for 2 systems x 4 targets (want 8)"
+# The shipped packages stand in scripts/lib.sh and nix/packages.nix (Nix cannot read shell).
+[ "$(nix_eval --raw --file nix/tests/shipped-packages.nix)" = "$(shipped_binaries | cut -d' ' -f1)" ] ||
+  die "nix/packages.nix builds other packages than scripts/lib.sh's shipped_binaries"
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
 log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
