@@ -2,15 +2,7 @@
 # see them: scripts/test.sh compares them with scripts/lib.sh's shipped_binaries (the list stands
 # in both places, since Nix cannot read shell).
 let
-  fakes = import ./fakes.nix;
-  out = (import ../../flake.nix).outputs {
-    self = {
-      rev = "0123456789abcdef0123456789abcdef01234567";
-      lastModified = 1700000000;
-      outPath = ../..;
-    };
-    inherit (fakes) nixpkgs crane flake-utils rust-overlay advisory-db;
-  };
+  out = import ./outputs.nix;
   runs = out.packages.x86_64-linux.dist-x86_64-musl.tachikoma.cargoRuns;
 in
 builtins.concatStringsSep "" (map (run: builtins.elemAt (builtins.match ".*-p ([a-z-]+).*" run) 0 + "\n") runs)
