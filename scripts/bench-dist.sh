@@ -64,13 +64,14 @@ done
 # requests/s of SERVER answering GET /version, one wrk run of 3 s on 127.0.0.1 only. The server
 # runs on the first core, wrk on the second: the load generator does not take the server's CPU.
 http_rate() {
-  local listening report rate
+  local listening report rate pid port
   listening=$(mktemp)
   start_server "$1" "$listening" || die "$1 did not say its port"
-  taskset -p -c 0 "$server_pid" >/dev/null
-  report=$(taskset -c 1 wrk -t1 -c8 -d3s "http://127.0.0.1:$server_port/version")
-  kill "$server_pid"
-  wait "$server_pid" || true
+  pid=${server_pid:-} port=${server_port:-} # set by start_server (lib.sh)
+  taskset -p -c 0 "$pid" >/dev/null
+  report=$(taskset -c 1 wrk -t1 -c8 -d3s "http://127.0.0.1:$port/version")
+  kill "$pid"
+  wait "$pid" || true
   rm -f "$listening"
   ! grep -E 'Non-2xx|Socket errors' <<<"$report" >/dev/null || die "wrk saw failed requests: $report"
   rate=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$report")

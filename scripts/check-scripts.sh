@@ -65,18 +65,19 @@ if ! $errors_only; then
   host=$(host_target) port=""
   if scripts/build-rust.sh --package tachikoma-server --features fault-injection release "$host" >/dev/null 2>&1; then
     listening=$(mktemp)
-    start_server "target/$host/release/tachikoma-server" "$listening" || fail "the fault-injection server did not say its port"
-    port=${server_port:-0}
-    before=$(http_get "$port" /health | tail -n 1 || true)
-    http_get "$port" /panic >/dev/null 2>&1 || true
-    # An unwinding server would go on serving: give it 5 s, then stop it.
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null || true
-    status=0
-    wait "$server_pid" || status=$?
-    if [ "$before" = ok ] && [ "$status" -eq 134 ] && ! (http_get "$port" /health) 2>/dev/null; then
-      pass "a handler panic aborts the release server (SIGABRT); the next request is refused"
-    else fail "handler panic: /health before '$before', exit status $status, port $port"; fi
+    if start_server "target/$host/release/tachikoma-server" "$listening"; then
+      port=${server_port:-} pid=${server_pid:-} # set by start_server (lib.sh)
+      before=$(http_get "$port" /health | tail -n 1 || true)
+      http_get "$port" /panic >/dev/null 2>&1 || true
+      # An unwinding server would go on serving: give it 5 s, then stop it.
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill "$pid" 2>/dev/null || true
+      status=0
+      wait "$pid" || status=$?
+      if [ "$before" = ok ] && [ "$status" -eq 134 ] && ! (http_get "$port" /health) 2>/dev/null; then
+        pass "a handler panic aborts the release server (SIGABRT); the next request is refused"
+      else fail "handler panic: /health before '$before', exit status $status, port $port"; fi
+    else fail "the fault-injection server did not say its port"; fi
     rm -f "$listening"
   else fail "build of the server with fault-injection"; fi
 fi
