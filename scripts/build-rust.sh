@@ -27,10 +27,12 @@ Options:
   -h, --help               show this help
 
 Release-like profiles (every one but dev, test and ci) build reproducibly: the bytes depend only
-on the commit and the pinned toolchain and tools. SOURCE_DATE_EPOCH defaults to the last commit's
-time, local paths are remapped, no compiler wrapper is used (not sccache, not RUSTC_WRAPPER or
-build.rustc-wrapper from the environment), and what only the build machine knows is left out
-(git_branch is "unknown", ci is false). sccache is used for dev, test and ci when installed.
+on the commit and the pinned toolchain and tools. The commit's full hash ("-dirty" for a changed
+work tree) and time are embedded (without git, SOURCE_DATE_EPOCH must be set), local paths are
+remapped, no compiler wrapper is used (not sccache, not RUSTC_WRAPPER or build.rustc-wrapper),
+compilers, C flags and cargo settings in the environment are refused, and what only the build
+machine knows is left out (git_branch is "unknown", ci is false). sccache is used for dev, test
+and ci when installed.
 
 The dist profile builds with cargo-auditable (each binary carries its dependency list) and writes
 the release to target/distrib/: tachikoma-<version>-<target>.tar.gz (binaries, README.md,
@@ -93,11 +95,11 @@ elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER
   log "using sccache"
 fi
 
-# Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
-# release has an SBOM per binary (cargo-cyclonedx, cut down to what the build compiled: jq).
 # The build metadata's profile, said rather than guessed from cargo's output directory (bench
 # shares release's).
 export TACHIKOMA_PROFILE=$profile
+# Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
+# release has an SBOM per binary (cargo-cyclonedx, cut down to what the build compiled: jq).
 cargo_build=(cargo build)
 ensure_tools "$mode" jq
 if [ "$profile" = dist ]; then

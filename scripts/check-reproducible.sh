@@ -22,7 +22,8 @@ compares every release file (archive, .sha256, SBOMs, SHA256SUMS) and both binar
   one checkout path, one clock time      another path, minutes later
 
 On a difference it shows what differs (diffoscope if installed). Also checks that no
-build-machine path is left in the binaries. Ends with 'N passed, N failed'.
+build-machine path is left in the binaries and that the outsider's sccache compiled nothing.
+Ends with 'N passed, N failed'.
 USAGE
 }
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
