@@ -32,11 +32,25 @@ let
 
   # The shipped binaries, each built by a cargo run of its own with its default features: one run
   # for several packages unifies the features of the crates they share (tachikoma-common-core),
-  # and each binary would then report the others' (issue 11). scripts/build-rust.sh does the same.
-  binaryRuns = [
-    "--locked -p tachikoma-cli"
-    "--locked -p tachikoma-server"
+  # and each binary would then report the others' (issue 11). scripts/build-rust.sh does the same
+  # (scripts/lib.sh's shipped_binaries). `features` is what the binary reports: the features cargo
+  # resolves for its package alone. Written out, since evaluation cannot run cargo; scripts/test.sh
+  # fails when either differs from the scripts' list and cargo's resolution.
+  shipped = [
+    {
+      package = "tachikoma-cli";
+      binary = "tachikoma";
+      versionJsonArgs = "version --json";
+      features = [ "all-backends" "claude" "gemini" "mimalloc" "ollama" "openai" ];
+    }
+    {
+      package = "tachikoma-server";
+      binary = "tachikoma-server";
+      versionJsonArgs = "--version-json";
+      features = [ "mimalloc" ];
+    }
   ];
+  binaryRuns = map (s: "--locked -p ${s.package}") shipped;
   addonRuns = [ "--locked -p tachikoma-native" ];
   # The checks cover the whole workspace (Cargo.toml's default-members is the CLI alone).
   workspaceArgs = "--locked --workspace";
@@ -140,7 +154,7 @@ let
   # derivations joined together would each build them. Installed from cargo's build log, as
   # crane's buildPackage does for its single run.
   packageOf =
-    { pname, entry, runs, extraArgs ? { } }:
+    { pname, entry, runs, shippedBinaries ? [ ], extraArgs ? { } }:
     craneLibs.${entry.target}.buildPackage (
       commonArgs
       // targetArgs entry
@@ -157,6 +171,7 @@ let
           + lines (run: "${cargoBuildOf entry} --message-format json-render-diagnostics ${run} >>\"$cargoBuildLog\"") runs;
         passthru.tachikoma = {
           inherit (entry) profile target;
+          shipped = shippedBinaries;
           cargoRuns = runs;
         };
       }
@@ -170,6 +185,7 @@ let
           pname = "tachikoma-${name}";
           inherit entry;
           runs = binaryRuns;
+          shippedBinaries = shipped;
           extraArgs.meta = {
             mainProgram = "tachikoma";
             description = "tachikoma and tachikoma-server, cargo profile ${entry.profile}, for ${entry.target}";
@@ -226,56 +242,27 @@ let
     cargoExtraArgs = workspaceArgs;
   };
 
-  # What each shipped binary reports as its features: its own package's default features (written
-  # out, as scripts/check-release.sh has them).
-  shippedFeatures = {
-    tachikoma = [ "all-backends" "claude" "gemini" "mimalloc" "ollama" "openai" ];
-    tachikoma-server = [ "mimalloc" ];
-  };
-
   # The musl dist binaries are what they claim, checked on this machine's architecture (it runs
-  # them; another architecture's would need qemu): static, i.e. no program interpreter (dynamic
-  # loader) among their program headers, and built for the musl target, in the dist profile, each
-  # with its own features, as their build metadata says. The readelf output goes to a file first:
-  # with pipefail, `readelf | grep -q` could fail on SIGPIPE and read as "no INTERP".
+  # them; another architecture's would need qemu): static, and built for the musl target, in the
+  # dist profile, each with its own features, as their build metadata says.
   distMuslStatic =
     let
       name = hostMuslName "dist";
       package = binaries.${name};
-      expected = binary: builtins.toJSON [ matrix.${name}.target "dist" shippedFeatures.${binary} ];
+      # Written to the store from its text (rather than `${./file}`), which pure evaluation without
+      # a store (nix/tests.nix) can follow too.
+      script = pkgs.writeText "check-static-binary.sh" (builtins.readFile ./check-static-binary.sh);
+      check = s: ''
+        bash ${script} "${package}/bin/${s.binary}" '${builtins.toJSON [ matrix.${name}.target "dist" s.features ]}' ${s.versionJsonArgs}
+      '';
     in
     pkgs.runCommand "tachikoma-dist-musl-static"
       {
         nativeBuildInputs = [ pkgs.binutils pkgs.jq ];
       }
-      ''
-        # check BINARY WANT ARGS...: BINARY requests no program interpreter, and run with ARGS
-        # prints build metadata whose [.target, .profile, .features] is WANT.
-        check() {
-          local binary=$1 want=$2 got
-          shift 2
-          readelf -l "${package}/bin/$binary" >headers
-          if ! grep -q '^Program Headers:' headers; then
-            echo "$binary: readelf shows no program headers" >&2
-            exit 1
-          fi
-          if grep -q INTERP headers; then
-            echo "$binary: dynamically linked:" >&2
-            grep -e INTERP -e 'program interpreter' headers >&2
-            exit 1
-          fi
-          "${package}/bin/$binary" "$@" >info.json
-          got=$(jq -c '[.target, .profile, .features]' info.json)
-          if [ "$got" != "$want" ]; then
-            echo "$binary: reports $got, want $want" >&2
-            exit 1
-          fi
-          echo "$binary: static, $got"
-        }
-        check tachikoma '${expected "tachikoma"}' version --json
-        check tachikoma-server '${expected "tachikoma-server"}' --version-json
+      (builtins.concatStringsSep "" (map check shipped) + ''
         touch "$out"
-      '';
+      '');
 
   checks = {
     clippy = hostCraneLib.cargoClippy (checkArgs // { cargoClippyExtraArgs = "--all-targets -- --deny warnings"; });

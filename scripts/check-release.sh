@@ -25,18 +25,6 @@ case "${1:-}" in
 esac
 cd "$(repo_root)"
 
-# Each shipped binary's features: its own package's defaults and nothing of the other binaries,
-# the addon or the tests (written out, not computed from Cargo.toml).
-expected_features() {
-  case "$1" in
-    tachikoma) echo '["all-backends","claude","gemini","mimalloc","ollama","openai"]' ;;
-    tachikoma-server) echo '["mimalloc"]' ;;
-  esac
-}
-
-# What the binary prints as its build metadata (one line of JSON).
-version_json_args() { case "$1" in tachikoma) echo "version --json" ;; *) echo "--version-json" ;; esac; }
-
 # The crates compiled into PACKAGE built for TARGET, "name version" a line: cargo's own
 # dependency tree, normal dependencies only, without proc macros (they run at build time, on
 # the build machine) and without PACKAGE itself.
@@ -48,15 +36,20 @@ compiled_crates() {
 # The dist binaries of TARGET as they ship: what they report, how they are linked, what they
 # carry, and their SBOMs.
 check_target() {
-  local target=$1 package binary path runner info args sbom expected audit build first_build
+  local target=$1 package binary path runner info args features sbom expected audit build first_build
   read -r -a runner <<<"$(target_setting "$target" runner)"
   while read -r package binary; do
     path="target/$target/dist/$binary"
     read -r -a args <<<"$(version_json_args "$binary")"
     if ! info=$(${runner[@]+"${runner[@]}"} "$path" "${args[@]}"); then fail "$target $binary: run"; continue; fi
-    if [ "$(jq -c '[.target, .profile, .features]' <<<"$info")" = "[\"$target\",\"dist\",$(expected_features "$binary")]" ]; then
+    features=$(resolved_features "$package" "$target" | jq -Rc 'split(",") | map(select(. != ""))')
+    if [ "$(jq -c '[.target, .profile, .features]' <<<"$info")" = "[\"$target\",\"dist\",$features]" ]; then
       pass "$target $binary: reports its target, dist and exactly its own features"
     else fail "$target $binary: version JSON is $info"; fi
+    # Development and test features never ship (a package's defaults could name one).
+    if jq -e '.features - ["debug-logging", "hot-reload", "fault-injection"] == .features' <<<"$info" >/dev/null; then
+      pass "$target $binary: no development or test feature"
+    else fail "$target $binary: a development or test feature ships: $(jq -c .features <<<"$info")"; fi
     # One build: every binary of the target describes it alike, but for its features.
     build=$(jq -c 'del(.features)' <<<"$info")
     if [ "$build" = "${first_build:=$build}" ]; then pass "$target $binary: the same build metadata as the other binaries"

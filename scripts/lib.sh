@@ -107,6 +107,16 @@ shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server t
 
 # Where a dist build puts what a release publishes (archives, checksums, SBOMs), and nothing
 # else; cargo's own output stays in target/<triple>/<profile>/.
+# The features tachikoma-common-core, the crate that reports them, is compiled with when PACKAGE
+# is built alone for TARGET, comma-separated: cargo's own resolution, which a shipped binary's
+# build metadata must report exactly (one cargo run per binary, so nothing of the others).
+resolved_features() {
+  cargo tree -q --locked -p "$1" --target "$2" -e normal -i tachikoma-common-core --depth 0 --prefix none -f '{f}'
+}
+
+# The arguments with which BINARY prints its build metadata (one line of JSON).
+version_json_args() { case "$1" in tachikoma) echo "version --json" ;; *) echo "--version-json" ;; esac; }
+
 release_dir() { echo "$(repo_root)/target/distrib"; }
 
 # A target's setting as cargo sees it, as words: `linker` gives the linker, `runner` the runner

@@ -67,7 +67,7 @@ else
   die "cargo deny found advisories"
 fi
 log "shellcheck"
-mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' '.ci/*')
+mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' 'nix/*.sh' '.ci/*')
 shellcheck -x -S style "${shell_scripts[@]}"
 log "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
 actionlint
@@ -88,9 +88,17 @@ nix_eval --raw --file nix/tests.nix
 instantiations=$(TACHIKOMA_TRACE_NIXPKGS=1 nix_eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
   grep -c '^trace: fake-nixpkgs: instantiated' || true)
 [ "$instantiations" = 8 ] || die "nix: nixpkgs instantiated $instantiations times for 2 systems x 4 targets (want 8)"
-# The shipped packages stand in scripts/lib.sh and nix/packages.nix (Nix cannot read shell).
-[ "$(nix_eval --raw --file nix/tests/shipped-packages.nix)" = "$(shipped_binaries | cut -d' ' -f1)" ] ||
-  die "nix/packages.nix builds other packages than scripts/lib.sh's shipped_binaries"
+# The shipped binaries and their features stand in scripts/lib.sh and nix/packages.nix (Nix can
+# neither read shell nor run cargo while evaluating).
+nix_shipped=$(nix_eval --raw --file nix/tests/shipped-packages.nix)
+scripts_shipped=$(shipped_binaries | while read -r package binary; do
+  echo "$package $binary $(resolved_features "$package" x86_64-unknown-linux-musl)"
+done)
+[ "$nix_shipped" = "$scripts_shipped" ] ||
+  die "nix/packages.nix ships, as 'package binary features':
+$nix_shipped
+but scripts/lib.sh's shipped_binaries with cargo's features:
+$scripts_shipped"
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
 log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
@@ -108,6 +116,15 @@ for object in "${memcpy_objects[@]}"; do
 done
 log "the release as it ships: every target built, run and checked, with its SBOMs"
 scripts/check-release.sh
+log "nix/check-static-binary.sh, the Nix check dist-musl-static's script, on these dist binaries"
+while read -r package binary; do
+  read -r -a args <<<"$(version_json_args "$binary")"
+  want=$(resolved_features "$package" x86_64-unknown-linux-musl |
+    jq -Rc 'split(",") | ["x86_64-unknown-linux-musl", "dist", map(select(. != ""))]')
+  bash nix/check-static-binary.sh "target/x86_64-unknown-linux-musl/dist/$binary" "$want" "${args[@]}"
+  ! bash nix/check-static-binary.sh "target/x86_64-unknown-linux-gnu/dist/$binary" "$want" "${args[@]}" 2>/dev/null ||
+    die "nix/check-static-binary.sh passed the dynamic glibc $binary"
+done < <(shipped_binaries)
 log "build-script tests"
 scripts/check-scripts.sh
 log "reproducible dist build"

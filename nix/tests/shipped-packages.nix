@@ -1,8 +1,10 @@
-# The packages the flake's binary packages build, one a line, as the fakes of nix/tests/fakes.nix
-# see them: scripts/test.sh compares them with scripts/lib.sh's shipped_binaries (the list stands
-# in both places, since Nix cannot read shell).
+# What the flake's binary packages ship, a line each: "PACKAGE BINARY FEATURES" (comma-separated,
+# as `cargo tree -f '{f}'` prints them), from the dist package for x86_64 musl as the fakes of
+# nix/tests/fakes.nix see it: scripts/test.sh compares the lines with scripts/lib.sh's
+# shipped_binaries and with cargo's resolution of each package's features (the list stands in
+# both places, since Nix can neither read shell nor run cargo while evaluating).
 let
   out = import ./outputs.nix;
-  runs = out.packages.x86_64-linux.dist-x86_64-musl.tachikoma.cargoRuns;
+  inherit (out.packages.x86_64-linux.dist-x86_64-musl) tachikoma;
 in
-builtins.concatStringsSep "" (map (run: builtins.elemAt (builtins.match ".*-p ([a-z-]+).*" run) 0 + "\n") runs)
+builtins.concatStringsSep "" (map (s: "${s.package} ${s.binary} ${builtins.concatStringsSep "," s.features}\n") tachikoma.shipped)

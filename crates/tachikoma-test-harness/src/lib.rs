@@ -278,15 +278,50 @@ impl CargoBuild {
 /// the build script stamped into this very test binary.
 pub fn outer_target_dir_and_profile() -> (PathBuf, String) {
     let exe = std::env::current_exe().expect("the test's own path");
-    // <target-dir>/<profile's directory>/deps/<test>-<hash>
-    let target_dir = exe
+    let info = &tachikoma_common_core::BUILD_INFO;
+    // <target-dir>[/<triple>]/<profile's directory>/deps/<test>-<hash>: a `--target` build
+    // puts its triple in between.
+    let mut above_profile_dir = exe
         .ancestors()
         .nth(3)
         .expect("a test binary lives in <target-dir>/<profile>/deps");
-    (
-        target_dir.to_owned(),
-        tachikoma_common_core::BUILD_INFO.profile.to_owned(),
-    )
+    if above_profile_dir.file_name() == Some(std::ffi::OsStr::new(info.target)) {
+        above_profile_dir = above_profile_dir.parent().expect("a target directory");
+    }
+    (above_profile_dir.to_owned(), info.profile.to_owned())
+}
+
+/// The features cargo resolves for tachikoma-common-core, the crate that reports them, when
+/// PACKAGE is built alone for this machine: what PACKAGE's binary must report.
+pub fn resolved_features(package: &str) -> Vec<String> {
+    let output = run_ok(
+        Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args([
+                "tree",
+                "-q",
+                "--locked",
+                "-p",
+                package,
+                "-e",
+                "normal",
+                "-i",
+                "tachikoma-common-core",
+                "--depth",
+                "0",
+                "--prefix",
+                "none",
+                "-f",
+                "{f}",
+            ]),
+    );
+    // One line, the names sorted by cargo, comma-separated (empty for none).
+    String::from_utf8(output.stdout)
+        .expect("UTF-8 output")
+        .split([',', '\n'])
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A `PATH` with every program of the current one except git: builds "on a machine without

@@ -6,7 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use tachikoma_test_harness::{
-    git, outer_target_dir_and_profile, version_json, workspace_root, CargoBuild, Server,
+    git, outer_target_dir_and_profile, resolved_features, version_json, workspace_root, CargoBuild,
+    Server,
 };
 
 /// `cargo build -p PACKAGE` alone, with its default features, into the outer target directory,
@@ -72,18 +73,20 @@ fn cli_server_and_addon_built_apart_describe_one_build_with_their_own_features()
     );
     assert_eq!(cli["profile"], outer_target_dir_and_profile().1.as_str());
 
-    // Each its own default features, nothing of the others or of the tests.
-    let backends_and_mimalloc = [
-        "all-backends",
-        "claude",
-        "gemini",
-        "mimalloc",
-        "ollama",
-        "openai",
-    ];
-    assert_eq!(cli["features"], serde_json::json!(backends_and_mimalloc));
-    assert_eq!(from_server["features"], serde_json::json!(["mimalloc"]));
-    assert_eq!(from_addon["features"], serde_json::json!([]));
+    // Each exactly the features cargo resolves for it alone: nothing of the others or of the
+    // tests.
+    assert_eq!(
+        cli["features"],
+        serde_json::json!(resolved_features("tachikoma-cli"))
+    );
+    assert_eq!(
+        from_server["features"],
+        serde_json::json!(resolved_features("tachikoma-server"))
+    );
+    assert_eq!(
+        from_addon["features"],
+        serde_json::json!(resolved_features("tachikoma-native"))
+    );
 }
 
 #[test]
@@ -106,13 +109,6 @@ fn a_bare_cargo_build_at_the_root_builds_the_cli_alone_with_its_own_features() {
     let cli = version_json(built.file("tachikoma"));
     assert_eq!(
         cli["features"],
-        serde_json::json!([
-            "all-backends",
-            "claude",
-            "gemini",
-            "mimalloc",
-            "ollama",
-            "openai"
-        ])
+        serde_json::json!(resolved_features("tachikoma-cli"))
     );
 }
