@@ -28,7 +28,7 @@
     , advisory-db
     ,
     }:
-    flake-utils.lib.eachSystem [ "x86_64-linux" "aarch64-linux" ] (
+    flake-utils.lib.eachSystem (import ./nix/lib.nix).systems (
       system:
       import ./nix/outputs.nix {
         inherit system nixpkgs crane rust-overlay advisory-db;

@@ -26,23 +26,33 @@ let
     in
     m >= n && substring (m - n) n s == suffix;
 
-  # A target triple with the short name packages use: "<arch>-<libc>".
+  # A target triple, its system and the short name packages use: "<arch>-<libc>" on Linux (gnu,
+  # musl), "<arch>-darwin", "<arch>-windows-<abi>".
   describeTarget =
     triple:
     let
       parts = filter isString (split "-" triple);
       arch = head parts;
       libc = elemAt parts (length parts - 1);
+      os =
+        if libc == "darwin" then "darwin"
+        else if elem "windows" parts then "windows"
+        else "linux";
     in
     {
-      inherit triple arch libc;
-      name = "${arch}-${libc}";
+      inherit triple arch libc os;
+      name =
+        if os == "linux" then "${arch}-${libc}"
+        else if os == "darwin" then "${arch}-darwin"
+        else "${arch}-windows-${libc}";
       static = libc == "musl";
     };
 
-  # The settings of .cargo/config.toml that only name Debian's cross toolchain (see
-  # nixBuildSource): [target.<triple>] linker/runner, [env] CC_/CXX_/AR_<triple>, and [alias].
-  isDebianToolchainSetting =
+  # The settings of .cargo/config.toml the Nix builds account for (see nixBuildSource): those
+  # that only name Debian's cross toolchain ([target.<triple>] linker/runner, [env]
+  # CC_/CXX_/AR_<triple>), [alias], and [env] MACOSX_DEPLOYMENT_TARGET, which the macOS packages
+  # pass to nixpkgs (darwinMinVersionHook).
+  isHandledSetting =
     path:
     let
       top = head path;
@@ -53,7 +63,7 @@ let
     || (
       top == "env"
       && depth == 2
-      && builtins.match "(CC|CXX|AR)_[a-z0-9_]+" (elemAt path 1) != null
+      && (builtins.match "(CC|CXX|AR)_[a-z0-9_]+" (elemAt path 1) != null || elemAt path 1 == "MACOSX_DEPLOYMENT_TARGET")
     );
   settingPaths =
     prefix: value:
@@ -70,10 +80,25 @@ rec {
   # The supported targets: the [target.<triple>] tables of .cargo/config.toml (parsed).
   targetsOf = cargoConfig: map describeTarget (attrNames cargoConfig.target);
 
-  # Every (profile, target) package, keyed by "<profile>-<arch>-<libc>", from the parsed
-  # Cargo.toml (its [profile.NAME] tables) and .cargo/config.toml (its targets).
+  # The Nix systems the flake has outputs for.
+  systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+
+  # Whether a Nix system ("x86_64-linux", "aarch64-darwin") builds a target: Linux systems build
+  # every Linux target (natively or cross), a Mac its own architecture's macOS target (natively,
+  # as crane does). Windows is built by the scripts only (README, "Nix").
+  buildsOn =
+    system: target:
+    let
+      parts = filter isString (split "-" system);
+    in
+    if elemAt parts 1 == "linux" then target.os == "linux"
+    else elemAt parts 1 == "darwin" && target.os == "darwin" && target.arch == head parts;
+
+  # Every (profile, target) package, keyed by "<profile>-<target's short name>", from the parsed
+  # Cargo.toml (its [profile.NAME] tables) and .cargo/config.toml (its targets, those `keep`
+  # holds for).
   matrixOf =
-    { cargoManifest, cargoConfig }:
+    { cargoManifest, cargoConfig, keep ? _: true }:
     builtins.listToAttrs (
       builtins.concatMap
         (
@@ -84,10 +109,12 @@ rec {
               value = {
                 inherit profile;
                 target = target.triple;
-                inherit (target) arch libc static;
-              };
+                inherit (target) arch libc os static;
+                systems = filter (system: buildsOn system target) systems;
+              }
+              // (if target.os == "darwin" then { macosMinVersion = cargoConfig.env.MACOSX_DEPLOYMENT_TARGET; } else { });
             })
-            (targetsOf cargoConfig)
+            (filter keep (targetsOf cargoConfig))
         )
         (attrNames cargoManifest.profile)
     );
@@ -105,7 +132,10 @@ rec {
   checkCargoConfig =
     cargoConfig:
     let
-      others = filter (p: !(isDebianToolchainSetting p)) (settingPaths [ ] cargoConfig);
+      # A target no system builds (MSVC) may have rustflags: no Nix build drops them.
+      unbuilt = triple: !(builtins.any (system: buildsOn system (describeTarget triple)) systems);
+      isUnbuiltTargetsRustflags = path: length path == 3 && head path == "target" && elemAt path 2 == "rustflags" && unbuilt (elemAt path 1);
+      others = filter (p: !(isHandledSetting p) && !(isUnbuiltTargetsRustflags p)) (settingPaths [ ] cargoConfig);
     in
     if others == [ ] then
       cargoConfig

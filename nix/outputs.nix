@@ -19,7 +19,10 @@ let
     localSystem = system;
     inherit overlays;
   };
-  hostTriple = pkgs.stdenv.hostPlatform.config;
+  # Rust's name for this machine (nixpkgs' config names Apple silicon arm64-apple-darwin).
+  hostTriple = pkgs.stdenv.hostPlatform.rust.rustcTarget;
+  # The targets this system builds (nix/lib.nix, buildsOn).
+  targets = builtins.filter (nixLib.buildsOn system) (nixLib.targetsOf cargoConfig);
 
   # One package set per target, instantiated once: native for the build machine's own triple,
   # cross otherwise. An attribute set, so each set is evaluated at most once however many
@@ -38,7 +41,7 @@ let
               inherit overlays;
             };
       })
-      (nixLib.targetsOf cargoConfig)
+      targets
   );
 
   # A crane lib per target, on that target's package set: crane's own cross environment
@@ -60,6 +63,7 @@ let
     matrix = nixLib.matrixOf {
       cargoManifest = nixLib.readToml (root + "/Cargo.toml");
       inherit cargoConfig;
+      keep = nixLib.buildsOn system;
     };
   };
   inherit (builds.packages) default;

@@ -89,8 +89,8 @@ let
     inherit cargoVendorDir;
   };
 
-  # The one thing about a target that crane's cross environment (crane.mkLib on that target's
-  # package set) does not do: say that musl binaries are static. With this toolchain the flag
+  # What crane's environment (crane.mkLib on the target's package set) does not do for a target.
+  # Musl: say that its binaries are static. With this toolchain the flag
   # only restates the default: rust-overlay ships upstream's rustc, whose musl targets already
   # default to +crt-static. It is said because static linking is what the musl packages promise
   # (checks.dist-musl-static checks it on the build machine's architecture), while the default
@@ -98,11 +98,16 @@ let
   # isStatic, so on these musl package sets (not pkgsStatic) it would link dynamically. crane's
   # cross-musl example sets it too. For the target only (CARGO_TARGET_<TRIPLE>_RUSTFLAGS), so
   # build scripts and proc macros stay host-native.
-  # Both the dependency build and the final build get it, so cargo's fingerprints match.
+  # macOS: the oldest version the binaries run on, .cargo/config.toml's MACOSX_DEPLOYMENT_TARGET
+  # (as the scripts build them), through nixpkgs' hook rather than the variable, which the
+  # darwin stdenv sets itself.
+  # Both the dependency build and the final build get these, so cargo's fingerprints match.
   targetArgs =
     entry:
     if entry.static then
       { "CARGO_TARGET_${nixLib.cargoEnvTriple entry.target}_RUSTFLAGS" = "-C target-feature=+crt-static"; }
+    else if entry.os == "darwin" then
+      { buildInputs = [ (pkgsByTarget.${entry.target}.darwinMinVersionHook entry.macosMinVersion) ]; }
     else
       { };
 
@@ -216,7 +221,7 @@ let
     entry = matrix.${hostName "release"};
     runs = addonRuns;
     extraArgs.postInstall = ''
-      mv "$out/lib/libtachikoma_native.so" "$out/lib/tachikoma.node"
+      mv "$out/lib/libtachikoma_native${if pkgs.stdenv.hostPlatform.isDarwin then ".dylib" else ".so"}" "$out/lib/tachikoma.node"
     '';
   };
 
@@ -274,7 +279,7 @@ let
     # runs both.
     tests = hostCraneLib.cargoNextest (
       checkArgs
-      // {
+        // {
         cargoNextestExtraArgs = "-E 'not binary(build_metadata) and not binary(binaries_agree)'";
       }
     );
@@ -288,7 +293,7 @@ let
     };
     deny = hostCraneLib.cargoDeny (
       commonArgs
-      // {
+        // {
         inherit src version;
         pname = "tachikoma";
       }
@@ -297,7 +302,7 @@ let
     # example runs the same commands), as scripts/test.sh checks.
     hakari = hostCraneLib.mkCargoDerivation (
       commonArgs
-      // {
+        // {
         inherit src version;
         pname = "tachikoma-hakari";
         cargoArtifacts = null;
@@ -311,8 +316,9 @@ let
       }
     );
     dist = binaries.${hostName "dist"};
-    dist-musl-static = distMuslStatic;
-  };
+  }
+  # Static musl binaries are Linux's.
+  // (if pkgs.stdenv.hostPlatform.isLinux then { dist-musl-static = distMuslStatic; } else { });
 in
 {
   inherit checks;

@@ -1,5 +1,6 @@
-# `nix develop`: the pinned toolchain with every target, each target's C toolchain and runner,
-# and every program scripts/test.sh and scripts/build-rust.sh run.
+# `nix develop`: the pinned toolchain with every target, the C toolchain and runner of each
+# target the flake builds on this system, and the programs scripts/test.sh and
+# scripts/build-rust.sh run, but for Windows GNU's (MinGW, Wine: Debian's, see README).
 { pkgs
 , pkgsByTarget
 , craneLib
@@ -60,7 +61,6 @@ craneLib.devShell (
       # scripts/check-sbom.py's validator (the scripts put it in a virtual environment of their own)
       (python3.withPackages (ps: [ ps.cyclonedx-python-lib ps.jsonschema ]))
       sccache
-      qemu-user # qemu-aarch64, qemu-x86_64
       shellcheck
       actionlint
       zizmor
@@ -69,6 +69,9 @@ craneLib.devShell (
       deadnix
       git
       nix # nix-instantiate and nix eval for scripts/test.sh, also in a `nix develop --ignore-environment`
-    ];
+    ]
+    # On Linux: qemu runs the other architecture's binaries (user mode is Linux's only), and Zig
+    # links the macOS targets (scripts/build-rust.sh uses cargo-zigbuild off a Mac).
+    ++ (if pkgs.stdenv.hostPlatform.isLinux then [ qemu-user cargo-zigbuild zig ] else [ ]);
   }
 )

@@ -13,8 +13,9 @@ let
   otherRev = "fedcba9876543210fedcba9876543210fedcba98";
   version = (nixLib.readToml ../Cargo.toml).workspace.package.version;
 
-  # The whole matrix, written out: 5 profiles of Cargo.toml x 4 targets of .cargo/config.toml.
-  matrixNames = [
+  # The whole matrix, written out: 5 profiles of Cargo.toml x the 4 Linux targets of
+  # .cargo/config.toml (built on both Linux systems), and x the 2 macOS ones (each on its Mac).
+  linuxNames = [
     "bench-aarch64-gnu"
     "bench-aarch64-musl"
     "bench-x86_64-gnu"
@@ -36,7 +37,15 @@ let
     "release-x86_64-gnu"
     "release-x86_64-musl"
   ];
+  macNames = arch: map (profile: "${profile}-${arch}-darwin") [ "bench" "ci" "dev" "dist" "release" ];
+  matrixNames = sort (linuxNames ++ macNames "x86_64" ++ macNames "aarch64");
   systems = [ "x86_64-linux" "aarch64-linux" ];
+  macs = {
+    x86_64-darwin = "x86_64";
+    aarch64-darwin = "aarch64";
+  };
+  allSystems = systems ++ attrNames macs;
+  namesOn = system: if macs ? ${system} then macNames macs.${system} else linuxNames;
 
   # flake.nix's outputs for a given `self`.
   flake = import ../flake.nix;
@@ -106,7 +115,11 @@ let
       };
       inherit revision;
       advisory-db = fakes.advisory-db;
-      matrix = import ./matrix.nix;
+      matrix = nixLib.matrixOf {
+        cargoManifest = nixLib.readToml ../Cargo.toml;
+        cargoConfig = nixLib.readToml ../.cargo/config.toml;
+        keep = nixLib.buildsOn "x86_64-linux";
+      };
     };
   revision = {
     hash = rev;
@@ -164,11 +177,35 @@ let
       && m."fast-aarch64-musl".profile == "fast"
       && m."fast-aarch64-musl".static;
 
-    every-matrix-name-is-a-package-on-both-systems = all
+    every-matrix-name-is-a-package-on-its-systems =
+      attrNames out == [ "apps" "checks" "devShells" "formatter" "packages" ]
+      && attrNames out.packages == sort (systems ++ attrNames macs)
+      && all (system: attrNames out.packages.${system} == sort (linuxNames ++ [ "default" "node-addon" ])) systems
+      && all (system: attrNames out.packages.${system} == sort (macNames macs.${system} ++ [ "default" "node-addon" ])) (attrNames macs)
+      && (import ./matrix.nix)."dist-aarch64-darwin".systems == [ "aarch64-darwin" ]
+      && (import ./matrix.nix)."dist-x86_64-musl".systems == systems;
+
+    # A Mac builds its own macOS target natively, for the oldest macOS of .cargo/config.toml, with
+    # the checks that do not need Linux, and the addon from the .dylib cargo builds there.
+    macs-build-their-own-macos-target = all
       (
-        system: attrNames out.packages.${system} == sort (matrixNames ++ [ "default" "node-addon" ])
+        system:
+        let
+          arch = macs.${system};
+          p = out.packages.${system};
+          dist = p."dist-${arch}-darwin";
+        in
+        dist.fakeTarget == "${arch}-apple-darwin"
+        && dist.pname == "tachikoma-dist-${arch}-darwin"
+        && map (i: i.name) dist.buildInputs == [ "darwin-min-version-hook-11.0" ]
+        && map (i: i.name) (deps dist).buildInputs == [ "darwin-min-version-hook-11.0" ]
+        && !(dist ? "CARGO_TARGET_${nixLib.cargoEnvTriple "${arch}-apple-darwin"}_RUSTFLAGS")
+        && same dist.fakePkgs p.default.fakePkgs
+        && p.default == dist
+        && lines p.node-addon.postInstall == [ "mv \"$out/lib/libtachikoma_native.dylib\" \"$out/lib/tachikoma.node\"" ]
+        && attrNames out.checks.${system} == [ "audit" "clippy" "deny" "dist" "doc" "fmt" "hakari" "tests" ]
       )
-      systems;
+      (attrNames macs);
 
     sample-dist-x86_64-musl =
       let
@@ -262,7 +299,7 @@ let
       && out.apps.x86_64-linux.server.program == "${x86.dist-x86_64-gnu.outPath}/bin/tachikoma-server"
       && out.apps.aarch64-linux.default.program == "${arm.dist-aarch64-gnu.outPath}/bin/tachikoma";
 
-    # Each package and its dependency build, for every name on both systems.
+    # Each package and its dependency build, for every name on every system.
     every-package-builds-its-name-profile-and-target = all
       (
         system:
@@ -280,9 +317,9 @@ let
             && p.tachikoma.target == entry.target
             && p.fakeKind == "package"
           )
-          matrixNames
+          (namesOn system)
       )
-      systems;
+      allSystems;
 
     every-dependency-build-is-what-its-package-consumes = all
       (
@@ -314,9 +351,9 @@ let
             && d.cargoVendorDir == p.cargoVendorDir
             && same p.fakeCraneLib d.fakeCraneLib
           )
-          (matrixNames ++ [ "node-addon" ])
+          (namesOn system ++ [ "node-addon" ])
       )
-      systems;
+      allSystems;
 
     revision-is-the-full-commit-hash =
       x86.release-x86_64-gnu.TACHIKOMA_GIT_HASH == "0123456789abcdef0123456789abcdef01234567"
@@ -338,7 +375,7 @@ let
           )
           (map deps (attrValues out.packages.${system}) ++ [ out.checks.${system}.clippy.cargoArtifacts ])
       )
-      systems;
+      allSystems;
 
     dependency-builds-are-the-same-for-another-commit = all
       (
@@ -356,10 +393,10 @@ let
                 && other.packages.${system}.${name}.outPath != a.outPath
               ) [ outOtherCommit outDirty outNoRevision ]
           )
-          (matrixNames ++ [ "node-addon" ])
+          (namesOn system ++ [ "node-addon" ])
         && out.checks.${system}.clippy.outPath == outOtherCommit.checks.${system}.clippy.outPath
       )
-      systems;
+      allSystems;
 
     dependency-builds-are-the-same-for-another-workspace-version =
       all
@@ -369,7 +406,7 @@ let
           && atBump.packages.${name}.outPath != atRelease.packages.${name}.outPath
           && atBump.packages.${name}.version == "9.4.2"
         )
-        (matrixNames ++ [ "node-addon" ])
+        (linuxNames ++ [ "node-addon" ])
       && atBump.checks.clippy.cargoArtifacts.outPath == atRelease.checks.clippy.cargoArtifacts.outPath
       # The bump is a real one: the manifest and the lock file did change.
       && (nixLib.workspacePackagesOf bumped."Cargo.lock") != (nixLib.workspacePackagesOf realFiles."Cargo.lock")
@@ -381,7 +418,7 @@ let
         (deps afterEdit.packages.${name}).outPath == (deps atRelease.packages.${name}).outPath
         && afterEdit.packages.${name}.outPath != atRelease.packages.${name}.outPath
       )
-      (matrixNames ++ [ "node-addon" ]);
+      (linuxNames ++ [ "node-addon" ]);
 
     dependency-builds-differ-by-profile-and-target =
       (deps x86.dist-x86_64-musl).outPath != (deps x86.release-x86_64-musl).outPath
@@ -448,7 +485,9 @@ let
       nixLib.checkCargoConfig (nixLib.readToml ../.cargo/config.toml) == nixLib.readToml ../.cargo/config.toml
       && !(builtins.tryEval (nixLib.checkCargoConfig { build.rustflags = [ "-Ctarget-cpu=native" ]; })).success
       && !(builtins.tryEval (nixLib.checkCargoConfig { env.RUST_LOG = "debug"; })).success
-      && !(builtins.tryEval (nixLib.checkCargoConfig { target.x86_64-unknown-linux-gnu.rustflags = [ "-Clink-arg=-s" ]; })).success;
+      && !(builtins.tryEval (nixLib.checkCargoConfig { target.x86_64-unknown-linux-gnu.rustflags = [ "-Clink-arg=-s" ]; })).success
+      && !(builtins.tryEval (nixLib.checkCargoConfig { target.aarch64-apple-darwin.rustflags = [ "-Clink-arg=-s" ]; })).success
+      && (nixLib.checkCargoConfig { target.x86_64-pc-windows-msvc.rustflags = [ "-Ctarget-feature=+crt-static" ]; }) ? target;
 
     checks-are-the-documented-ones =
       let
@@ -530,17 +569,28 @@ let
           shell = out.devShells.${system}.default;
         in
         length instances == 4
-        && sort (map (p: p.stdenv.hostPlatform.config) instances) == [
+          && sort (map (p: p.stdenv.hostPlatform.config) instances) == [
           "aarch64-unknown-linux-gnu"
           "aarch64-unknown-linux-musl"
           "x86_64-unknown-linux-gnu"
           "x86_64-unknown-linux-musl"
         ]
-        && length craneLibs == 4
-        && any (same shell.fakePkgs) instances
-        && any (same shell.fakeCraneLib) craneLibs
+          && length craneLibs == 4
+          && any (same shell.fakePkgs) instances
+          && any (same shell.fakeCraneLib) craneLibs
       )
-      systems;
+      systems
+    && all
+      (
+        system:
+        let
+          drvs = derivationsOf out system;
+          instances = distinct (map (d: d.fakePkgs) drvs ++ map (t: t.fakeInstance) (builtins.concatMap (d: d.nativeBuildInputs or [ ]) drvs));
+        in
+        map (p: p.stdenv.hostPlatform.config) instances == [ (if macs.${system} == "aarch64" then "arm64-apple-darwin" else "x86_64-apple-darwin") ]
+          && length (distinct (map (d: d.fakeCraneLib) (filter (d: d ? fakeCraneLib) drvs))) == 1
+      )
+      (attrNames macs);
 
     dev-shell-sets-every-target-toolchain =
       let
@@ -580,7 +630,6 @@ let
         "jq"
         "python3-env"
         "sccache"
-        "qemu-user"
         "shellcheck"
         "actionlint"
         "zizmor"
@@ -589,9 +638,20 @@ let
         "deadnix"
         "git"
         "nix"
+        "qemu-user"
+        "cargo-zigbuild"
+        "zig"
       ]
       && sort (map (c: c.name) shell.fakeInputsFrom) == sort (map (c: c.name) (attrValues out.checks.x86_64-linux))
-      && out.formatter.x86_64-linux.name == "nixpkgs-fmt";
+      && out.formatter.x86_64-linux.name == "nixpkgs-fmt"
+      # A Mac's shell: its own target's toolchain, no qemu (Linux only) and no Zig (not needed).
+      && out.devShells.aarch64-darwin.default.fakeEnv == {
+        CARGO_TARGET_AARCH64_APPLE_DARWIN_LINKER = "/nix/store/fake-cc-for-arm64-apple-darwin-on-arm64-apple-darwin/bin/cc";
+        CC_aarch64_apple_darwin = "/nix/store/fake-cc-for-arm64-apple-darwin-on-arm64-apple-darwin/bin/cc";
+        CXX_aarch64_apple_darwin = "/nix/store/fake-cc-for-arm64-apple-darwin-on-arm64-apple-darwin/bin/c++";
+        AR_aarch64_apple_darwin = "/nix/store/fake-cc-for-arm64-apple-darwin-on-arm64-apple-darwin/bin/ar";
+      }
+      && !(builtins.elem "qemu-user" (map (p: p.name) out.devShells.aarch64-darwin.default.fakePackages));
 
     # Issue 12: nixConfig names no substituter without its public key.
     no-substituter-without-its-key =
@@ -655,8 +715,8 @@ let
       # crane would build with nixpkgs' rustc and cargo.
       && fails ((fakes.crane.mkLib craneLib.fakePkgs).buildPackage base);
 
-    # The fake nixpkgs is stricter than nixpkgs: it knows the four targets only, and an argument
-    # `import nixpkgs` does not know is an error (nixpkgs ignores it).
+    # The fake nixpkgs is stricter than nixpkgs: it knows the four Linux targets and the two Macs
+    # only, and an argument `import nixpkgs` does not know is an error (nixpkgs ignores it).
     fakes-are-stricter-than-nixpkgs =
       let
         fails = v: !(builtins.tryEval (builtins.deepSeq v.stdenv.hostPlatform.config true)).success;

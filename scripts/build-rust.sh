@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Builds the Tachikoma binaries for one cargo profile and one target (or every target).
+# Builds the Tachikoma binaries for one cargo profile and some targets (or every target).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/build-rust.sh [OPTIONS] PROFILE [TARGET|all]
+Usage: scripts/build-rust.sh [OPTIONS] PROFILE [TARGET...|all]
 
 Builds the shipped binaries ($(shipped_binaries | cut -d' ' -f2 | words)) with a cargo profile of
-Cargo.toml for TARGET (default: this machine's), or for every supported target with 'all', each
-binary in a cargo run of its own so that it has exactly its own features, and reports their sizes.
+Cargo.toml for each TARGET (default: this machine's), or with 'all' for every supported target
+this machine can build (Linux: all but MSVC; a Mac: macOS; Windows: MSVC), each binary in a cargo
+run of its own so that it has exactly its own features, and reports their sizes. Off a Mac,
+macOS targets are linked with cargo-zigbuild.
 
 Profiles: $(profiles | words)
 Targets:  $(targets | words)
@@ -30,14 +32,17 @@ Release-like profiles (every one but dev, test and ci) build reproducibly: the b
 on the commit and the pinned toolchain and tools. The commit's full hash ("-dirty" for a changed
 work tree) and time are embedded (without git, SOURCE_DATE_EPOCH must be set), local paths are
 remapped, no compiler wrapper is used (not sccache, not RUSTC_WRAPPER or build.rustc-wrapper),
-compilers, C flags and cargo settings in the environment are refused, and what only the build
+compilers, C flags and cargo settings in the environment are refused (CARGO_INCREMENTAL=0,
+which these profiles do anyway, excepted), and what only the build
 machine knows is left out (git_branch is "unknown", ci is false). sccache is used for dev, test
 and ci when installed.
 
-The dist profile builds with cargo-auditable (each binary carries its dependency list) and writes
-the release to target/distrib/: tachikoma-<version>-<target>.tar.gz (binaries, README.md,
-LICENSE) with its .sha256, a CycloneDX SBOM per binary (tachikoma-<version>-<target>-<binary>.cdx.json)
-and SHA256SUMS over them all.
+The dist profile builds with cargo-auditable (each binary carries its dependency list), also
+builds the Node addon where one ships (tachikoma.<napi-rs platform>.node: Linux glibc, macOS,
+Windows MSVC), and writes the release to target/distrib/: per target an archive
+tachikoma-<version>-<target>.tar.gz (.zip for Windows) with the binaries, the addon, README.md
+and LICENSE, its .sha256, a CycloneDX SBOM per binary and addon
+(tachikoma-<version>-<target>-<file>.cdx.json); and SHA256SUMS over them all.
 USAGE
 }
 
@@ -57,18 +62,27 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then usage >&2; exit 2; fi
+if [ ${#positional[@]} -lt 1 ]; then usage >&2; exit 2; fi
 profile=${positional[0]}
-target=${positional[1]:-$(host_target)}
+requested_targets=("${positional[@]:1}")
+[ ${#requested_targets[@]} -gt 0 ] || requested_targets=("$(host_target)")
 
 profiles | grep -x -- "$profile" >/dev/null ||
   die "unknown profile '$profile'; the profiles of Cargo.toml are: $(profiles | words)" 2
-if [ "$target" = all ]; then
-  mapfile -t build_targets < <(targets)
+build_targets=()
+if [ "${requested_targets[*]}" = all ]; then
+  for target in $(targets); do
+    if [ -n "$(cargo_build_command "$target")" ]; then build_targets+=("$target")
+    else log "not building $target: it is built on its own system (README, \"Targets\")"; fi
+  done
 else
-  targets | grep -x -- "$target" >/dev/null ||
-    die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words)" 2
-  build_targets=("$target")
+  for target in "${requested_targets[@]}"; do
+    targets | grep -x -- "$target" >/dev/null ||
+      die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words), or all" 2
+    [ -n "$(cargo_build_command "$target")" ] ||
+      die "$target cannot be built on $(host_target): it needs its own system's linker and SDK (README, \"Targets\")" 2
+    build_targets+=("$target")
+  done
 fi
 mapfile -t binaries < <(shipped_binaries)
 if [ -n "$only_package" ]; then
@@ -100,51 +114,51 @@ fi
 export TACHIKOMA_PROFILE=$profile
 # Shipped binaries carry their dependency list for `cargo audit bin` (cargo-auditable), and a
 # release has an SBOM per binary (cargo-cyclonedx, cut down to what the build compiled: jq).
-cargo_build=(cargo build)
+cargo=(cargo)
 ensure_tools "$mode" jq
 if [ "$profile" = dist ]; then
   ensure_tools "$mode" cargo-auditable cargo-cyclonedx
-  cargo_build=(cargo auditable build)
+  cargo=(cargo auditable)
 fi
 version=$(workspace_version)
 distrib=$(release_dir)
 
-# The CycloneDX SBOM of PACKAGE built for TARGET, listing exactly the crates compiled into its
-# binary: cargo-cyclonedx's document (licenses, purls, hashes) reduced to the packages whose
-# code the build compiled for TARGET (UNITS: their package ids, from cargo's own artifact
-# messages; host-only proc macros and build scripts are not in the binary). cargo-cyclonedx
-# alone lists more, since `cargo metadata` resolves features for the whole workspace and
-# activates weak dependencies (reqwest's `quinn?/ring`). It writes next to every member's
-# manifest; those files are removed. Local paths become /tachikoma, as in the binaries.
-sbom_name=tachikoma-sbom-$$
-make_sbom() {
-  local package=$1 target=$2 units=$3 out=$4
-  cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
-    --target "$target" --override-filename "$sbom_name" ${cargo_args[@]+"${cargo_args[@]}"}
-  jq --slurpfile units "$units" '
-    ($units[0]) as $keep
-    | def kept: . as $ref | $keep | index($ref) != null;
-    .components |= map(select(.["bom-ref"] | kept))
-    | .dependencies |= map(select(.ref | kept) | if .dependsOn then .dependsOn |= map(select(kept)) else . end)
-    | walk(if type == "string" then split($root) | join("/tachikoma") else . end)
-  ' --arg root "$(pwd -P)" "crates/$package/$sbom_name.json" >"$out"
-  rm -f crates/*/"$sbom_name".json
+# build PACKAGE TARGET: one cargo run, whose messages say where its artifacts are
+# (target/<triple>/<profile's directory>/) and which packages it compiled for the target (not
+# host-only proc macros and build scripts): what the SBOM lists. Leaves the messages in $messages.
+build() {
+  local command rustflags variables=()
+  command=$(cargo_build_command "$2")
+  # cargo-zigbuild picks Zig's macOS version from its own environment, before cargo's [env]
+  # reaches rustc: without this, Zig's newest.
+  [ "$command" != zigbuild ] ||
+    variables+=("MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-$(config_env MACOSX_DEPLOYMENT_TARGET)}")
+  # The target's rustflags of .cargo/config.toml, which the reproducible builds' path remapping
+  # (CARGO_ENCODED_RUSTFLAGS) would otherwise replace.
+  rustflags=$(target_setting "$2" rustflags)
+  if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ] && [ -n "$rustflags" ]; then
+    # shellcheck disable=SC2086 # one word per flag
+    variables+=("CARGO_ENCODED_RUSTFLAGS=$CARGO_ENCODED_RUSTFLAGS$(printf '\x1f%s' $rustflags)")
+  fi
+  env ${variables[@]+"${variables[@]}"} "${cargo[@]}" "$command" --locked --profile "$profile" --target "$2" -p "$1" \
+    ${cargo_args[@]+"${cargo_args[@]}"} --message-format=json-render-diagnostics >"$messages"
+  [ "$command" != zigbuild ] || fix_macho_uuids "$messages"
+  # (Paths with / or \ (Windows); the triple without slashes, which Git Bash would rewrite.)
+  if [ "$profile" = dist ]; then
+    jq -n -c --arg target "$2" '[inputs | select(.reason == "compiler-artifact")
+      | select(any(.filenames[]; gsub("\\\\"; "/") | contains("/" + $target + "/"))) | .package_id] | unique' \
+      "$messages" >"$units"
+  fi
 }
 
-# The release archive of TARGET (not called in a command substitution, where a failure would not
-# stop the script): every shipped binary, README and LICENSE, reproducible (sorted
-# entries, fixed mtime, owner and permissions, gzip without a timestamp), and its .sha256.
-make_archive() {
-  local target=$1 out_dir=$2 name stage binary
-  name="tachikoma-$version-$target"
-  stage=$(mktemp -d)
-  mkdir "$stage/$name"
-  for binary in $(shipped_binaries | cut -d' ' -f2); do cp "$out_dir/$binary" "$stage/$name/"; done
-  cp README.md LICENSE "$stage/$name/"
-  tar --create --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
-    --mode='u+rwX,go+rX,go-w' --format=gnu -C "$stage" "$name" | gzip -n -9 >"$distrib/$name.tar.gz"
-  rm -rf "$stage"
-  (cd "$distrib" && sha256sum -- "$name.tar.gz" >"$name.tar.gz.sha256")
+# report_file KIND PATH: KIND (binary, addon, archive) and its size, in the log and the JSON
+# report ({target, profile, kind, path, bytes}).
+report_file() {
+  local bytes path=${2#"$(pwd -P)/"}
+  bytes=$(wc -c <"$2" | tr -d ' ')
+  log "  $1: $bytes bytes at $path"
+  report+=("$(jq -n -c --arg target "$target" --arg profile "$profile" --arg kind "$1" --arg path "$path" \
+    --argjson bytes "$bytes" '{$target, $profile, $kind, $path, $bytes}')")
 }
 
 if [ "$profile" = dist ]; then
@@ -154,43 +168,47 @@ if [ "$profile" = dist ]; then
 fi
 
 report=()
-messages=$(mktemp) units=$(mktemp)
-trap 'rm -f crates/*/"$sbom_name".json "$messages" "$units"' EXIT
+messages=$(mktemp) units=$(mktemp) archive_files=$(mktemp)
+trap 'rm -f "$messages" "$units" "$archive_files"' EXIT
 for target in "${build_targets[@]}"; do
   ensure_target_prerequisites "$mode" "$target"
+  : >"$archive_files"
   for row in "${binaries[@]}"; do
     read -r package binary <<<"$row"
     log "building $package ($binary), profile $profile, for $target"
-    # cargo's own messages say where the binary is (target/<triple>/<profile's directory>/) and
-    # which packages it compiled for the target (not host-only proc macros and build scripts):
-    # what the SBOM lists.
-    "${cargo_build[@]}" --locked --profile "$profile" --target "$target" -p "$package" \
-      ${cargo_args[@]+"${cargo_args[@]}"} --message-format=json-render-diagnostics >"$messages"
+    build "$package" "$target"
     path=$(cargo_executable "$binary" <"$messages")
     if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no $binary"; fi
-    path=${path#"$(pwd -P)/"}
-    bytes=$(stat -c %s "$path")
-    log "  $binary: $bytes bytes ($(numfmt --to=iec "$bytes")) at $path"
-    report+=("$(jq -n -c --arg target "$target" --arg profile "$profile" --arg binary "$binary" --arg path "$path" \
-      --argjson bytes "$bytes" '{$target, $profile, $binary, $path, $bytes}')")
+    report_file binary "$path"
     if [ "$profile" = dist ]; then
-      jq -n -c --arg dir "/$target/" '[inputs | select(.reason == "compiler-artifact")
-        | select(any(.filenames[]; contains($dir))) | .package_id] | unique' "$messages" >"$units"
-      make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json"
+      make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json" ${cargo_args[@]+"${cargo_args[@]}"}
+      echo "$path $(basename "$path")" >>"$archive_files"
     fi
   done
+  # The Node addon, in the release, named as napi-rs names its platform packages' files.
+  platform=$(addon_platform "$target")
+  if [ "$profile" = dist ] && [ -n "$platform" ]; then
+    log "building tachikoma-native (the Node addon, tachikoma.$platform.node), profile $profile, for $target"
+    build tachikoma-native "$target"
+    path=$(jq -r 'select(.reason == "compiler-artifact" and .target.name == "tachikoma_native")
+      | .filenames[] | select(test("\\.(so|dylib|dll)$"))' "$messages" | tail -n 1)
+    if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no Node addon"; fi
+    report_file addon "$path"
+    make_sbom tachikoma-native "$target" "$units" "$distrib/tachikoma-$version-$target-tachikoma.$platform.node.cdx.json" ${cargo_args[@]+"${cargo_args[@]}"}
+    echo "$path tachikoma.$platform.node" >>"$archive_files"
+  fi
   if [ "$profile" = dist ]; then
-    make_archive "$target" "$(dirname "$path")"
-    archive=$distrib/tachikoma-$version-$target.tar.gz
-    bytes=$(stat -c %s "$archive")
-    log "  archive: $bytes bytes ($(numfmt --to=iec "$bytes")) at ${archive#"$(pwd)/"}"
-    report+=("$(jq -n -c --arg target "$target" --arg profile "$profile" --arg archive "${archive#"$(pwd)/"}" \
-      --argjson bytes "$bytes" '{$target, $profile, $archive, $bytes}')")
+    make_archive "$target" "$archive_files"
+    report_file archive "$(cat "$archive_files")"
   fi
 done
 if [ "$profile" = dist ]; then
-  mapfile -t published < <(cd "$distrib" && find . -maxdepth 1 -type f ! -name '*.sha256' ! -name SHA256SUMS -printf '%f\n' | LC_ALL=C sort)
-  (cd "$distrib" && sha256sum -- "${published[@]}" >SHA256SUMS)
+  published=()
+  for file in "$distrib"/*; do
+    case "$file" in *.sha256 | */SHA256SUMS) ;; *) published+=("${file##*/}") ;; esac
+  done
+  mapfile -t published < <(printf '%s\n' "${published[@]}" | LC_ALL=C sort)
+  (cd "$distrib" && sha256sum --text -- "${published[@]}" >SHA256SUMS)
   log "release files in ${distrib#"$(pwd)/"}/ (SHA256SUMS lists them)"
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The release as it ships: scripts/build-rust.sh dist all, then every binary of every target run
-# (qemu for aarch64) and checked, with the release directory, its checksums and its SBOMs.
+# The release as it ships: scripts/build-rust.sh dist all, then every file of every target run
+# where this machine can (qemu, Wine) and checked, with the release directory, its checksums and
+# its SBOMs.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,12 +11,16 @@ usage() {
 Usage: scripts/check-release.sh
 
 Builds the release (scripts/build-rust.sh dist all) and checks: target/distrib holds exactly the
-release files and their checksums verify; every archive holds the binaries that were checked;
-each binary reports its target, dist and exactly its own features, and the same build metadata
-as the other binaries; musl binaries are static, gnu ones dynamic, all stripped; each SBOM is
-valid CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled into the binary;
-the embedded cargo-auditable list omits none of them. Needs the targets' prerequisites
-(scripts/test.sh installs them). Ends with 'N passed, N failed'.
+release files and their checksums verify; every archive holds the files that were checked; each
+binary and Node addon reports (run natively, under qemu or Wine; the addon in Node for this
+machine) this commit, its target, dist, exactly its own features and no development one, and the
+same build as the other files of its target (macOS files, which cannot run here, must embed the
+commit and target); each file is what its target promises by its headers (ELF: architecture,
+musl static, glibc dynamic; PE: x86_64, Windows' DLLs only; Mach-O: architecture, minimum macOS,
+UUID, valid signature, system libraries only), stripped and free of build-machine paths; each SBOM is valid
+CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled in; the embedded
+cargo-auditable list omits none. Needs the targets' prerequisites (scripts/test.sh installs
+them). Ends with 'N passed, N failed'.
 USAGE
 }
 case "${1:-}" in
@@ -33,70 +38,149 @@ compiled_crates() {
     sed 's/ (.*//; s/ v/ /' | grep -v "^$1 " | LC_ALL=C sort -u
 }
 
-# The dist binaries of TARGET as they ship: what they report, how they are linked, what they
-# carry, and their SBOMs.
+# check_format TARGET NAME PATH KIND: what a file built for TARGET is, by its headers: the right
+# architecture, an executable or (KIND addon) a shared library, linked as the target promises,
+# stripped, and needing nothing but the system's libraries.
+check_format() {
+  local target=$1 name=$2 path=$3 kind=$4 arch=${1%%-*} os
+  os=$(target_os "$target")
+  case "$os" in
+    linux)
+      local linking=static want=dynamic machine=X86-64
+      [ "$arch" = x86_64 ] || machine=AArch64
+      if has_in readelf -h "$path" "$machine"; then pass "$target $name: ELF for $arch"
+      else fail "$target $name: not an ELF file for $arch"; fi
+      if has_in readelf -l "$path" 'INTERP'; then linking=dynamic; fi
+      case "$target" in *-musl) want=static ;; esac
+      if [ "$kind" = addon ]; then
+        # A shared library: no interpreter of its own, loaded by Node's.
+        if [ $linking = static ] && has_in readelf -h "$path" 'DYN (Shared object file)'; then pass "$target $name: a shared library"
+        else fail "$target $name: not a shared library"; fi
+      elif [ $linking = $want ]; then pass "$target $name: linked $linking"
+      else fail "$target $name: linked $linking, want $want"; fi
+      if has_in readelf -S "$path" '.symtab'; then fail "$target $name: not stripped"
+      else pass "$target $name: stripped"; fi ;;
+    windows)
+      local dlls
+      if has_in x86_64-w64-mingw32-objdump -f "$path" 'file format pei-x86-64'; then pass "$target $name: PE32+ for x86_64"
+      else fail "$target $name: not a PE32+ x86_64 file"; fi
+      if has_in x86_64-w64-mingw32-objdump -h "$path" '.debug_'; then fail "$target $name: not stripped (debug sections)"
+      else pass "$target $name: stripped"; fi
+      # MinGW's own runtime DLLs (libgcc_s, libwinpthread, libstdc++) are on no Windows machine.
+      dlls=$(x86_64-w64-mingw32-objdump -p "$path" | sed -n 's/^[[:space:]]*DLL Name: //p' | words)
+      if [ -n "$dlls" ] && ! grep -qiE 'lib(gcc|winpthread|stdc)' <<<"$dlls"; then pass "$target $name: needs Windows' own DLLs only ($dlls)"
+      else fail "$target $name: imports $dlls"; fi ;;
+    macos)
+      local info want_cpu=$arch want_type=execute minos python
+      [ "$arch" = x86_64 ] || want_cpu=arm64
+      [ "$kind" != addon ] || want_type=dylib
+      minos=$(config_env MACOSX_DEPLOYMENT_TARGET)
+      python=$(tools_python)
+      if ! info=$("$python" scripts/macho.py info "$path"); then fail "$target $name: not a Mach-O file"; return; fi
+      if [ "$(jq -c '[.cpu, .filetype, .platform, .minos]' <<<"$info")" = "[\"$want_cpu\",\"$want_type\",\"macos\",\"$minos\"]" ]; then
+        pass "$target $name: Mach-O $want_type for $want_cpu, macOS $minos or later"
+      else fail "$target $name: Mach-O says $info"; fi
+      # Apple silicon runs signed code only; the linker signs ad hoc.
+      if jq -e --arg cpu "$want_cpu" '(.signed or $cpu == "x86_64") and .signature_valid != false and .uuid != null' <<<"$info" >/dev/null; then
+        pass "$target $name: a UUID, and a valid signature where macOS requires one"
+      else fail "$target $name: UUID or signature missing or invalid (Apple silicon refuses unsigned code): $info"; fi
+      # The shipped file's UUID is already the hash of its contents (build-rust.sh's fix): fixing a
+      # copy changes nothing.
+      local copy
+      copy=$(mktemp)
+      cp "$path" "$copy"
+      if "$python" scripts/macho.py fix-uuid "$copy" && cmp -s "$path" "$copy"; then pass "$target $name: LC_UUID is the hash of its contents"
+      else fail "$target $name: LC_UUID is not the hash of its contents (not reproducible)"; fi
+      rm -f "$copy"
+      if jq -e '.local_symbols == 0 and all(.dylibs[]; startswith("/usr/lib/") or startswith("/System/Library/"))' <<<"$info" >/dev/null; then
+        pass "$target $name: stripped, loads the system's libraries only"
+      else fail "$target $name: symbols or libraries: $info"; fi ;;
+  esac
+  # No path of this machine: the build remaps them (a user's home, the checkout, CARGO_HOME).
+  if grep -a -q -F -e "$(pwd -P)" -e "$HOME/" "$path"; then fail "$target $name: holds a path of the build machine"
+  else pass "$target $name: holds no path of the build machine"; fi
+}
+
+# check_sbom TARGET PACKAGE NAME PATH: the SBOM of PACKAGE's file NAME lists exactly the crates
+# cargo compiles into it, and the embedded cargo-auditable list omits none of them.
+check_sbom() {
+  local target=$1 package=$2 name=$3 path=$4 expected sbom problems audit
+  expected=$(mktemp)
+  compiled_crates "$package" "$target" >"$expected"
+  sbom="$distrib/tachikoma-$version-$target-$name.cdx.json"
+  if problems=$("$(tools_python)" scripts/check-sbom.py "$sbom" "$expected"); then
+    pass "$target $name: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
+  else fail "$target $name: $problems"; fi
+  # The embedded dependency list (cargo-auditable), read by a real client. It cannot be exact
+  # (cargo-auditable reads `cargo metadata`, see README): it must at least omit nothing.
+  if audit=$(rust-audit-info "$path" | jq -r '.packages[] | select(.kind != "build") | "\(.name) \(.version)"' | LC_ALL=C sort -u) &&
+    [ -z "$(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "$audit"))" ]; then
+    pass "$target $name: embedded dependency list has every compiled crate ($(LC_ALL=C comm -13 "$expected" <(printf '%s\n' "$audit") | grep -vc "^$package " || true) more)"
+  else fail "$target $name: embedded dependency list lacks: $(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "${audit:-}") | words)"; fi
+  rm -f "$expected"
+}
+
+# The dist files of TARGET as they ship (binaries, and the Node addon where one ships): what
+# they report, how they are linked, what they carry, their SBOMs, and the archive holding them.
 check_target() {
-  local target=$1 package binary path runner info args features sbom expected audit build first_build
-  read -r -a runner <<<"$(target_setting "$target" runner)"
+  local target=$1 package binary path info ran platform archive name unpacked want same=true first_build=""
+  local -a contents=()
   while read -r package binary; do
-    path="target/$target/dist/$binary"
-    read -r -a args <<<"$(version_json_args "$binary")"
-    if ! info=$(${runner[@]+"${runner[@]}"} "$path" "${args[@]}"); then fail "$target $binary: run"; continue; fi
-    features=$(resolved_features "$package" "$target" | jq -Rc 'split(",") | map(select(. != ""))')
-    if [ "$(jq -c '[.target, .profile, .features]' <<<"$info")" = "[\"$target\",\"dist\",$features]" ]; then
-      pass "$target $binary: reports its target, dist and exactly its own features"
-    else fail "$target $binary: version JSON is $info"; fi
-    # Development and test features never ship (a package's defaults could name one).
-    if jq -e '.features - ["debug-logging", "hot-reload", "fault-injection"] == .features' <<<"$info" >/dev/null; then
-      pass "$target $binary: no development or test feature"
-    else fail "$target $binary: a development or test feature ships: $(jq -c .features <<<"$info")"; fi
-    # One build: every binary of the target describes it alike, but for its features.
-    build=$(jq -c 'del(.features)' <<<"$info")
-    if [ "$build" = "${first_build:=$build}" ]; then pass "$target $binary: the same build metadata as the other binaries"
-    else fail "$target $binary: build metadata $build differs from $first_build"; fi
-    # Static: no program interpreter (dynamic loader) requested.
-    local linking=static want=dynamic
-    if has_in readelf -l "$path" 'INTERP'; then linking=dynamic; fi
-    case "$target" in *-musl) want=static ;; esac
-    if [ $linking = $want ]; then pass "$target $binary: linked $linking"; else fail "$target $binary: linked $linking, want $want"; fi
-    if has_in readelf -S "$path" '.symtab'; then fail "$target $binary: not stripped"
-    else pass "$target $binary: stripped"; fi
-    expected=$(mktemp)
-    compiled_crates "$package" "$target" >"$expected"
-    sbom="$distrib/tachikoma-$version-$target-$binary.cdx.json"
-    if problems=$("$(tools_python)" scripts/check-sbom.py "$sbom" "$expected"); then
-      pass "$target $binary: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
-    else fail "$target $binary: $problems"; fi
-    # The embedded dependency list (cargo-auditable), read by a real client. It cannot be exact
-    # (cargo-auditable reads `cargo metadata`, see README): it must at least omit nothing.
-    if audit=$(rust-audit-info "$path" | jq -r '.packages[] | select(.kind != "build") | "\(.name) \(.version)"' | LC_ALL=C sort -u) &&
-      [ -z "$(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "$audit"))" ]; then
-      pass "$target $binary: embedded dependency list has every compiled crate ($(LC_ALL=C comm -13 "$expected" <(printf '%s\n' "$audit") | grep -vc "^$package " || true) more)"
-    else fail "$target $binary: embedded dependency list lacks: $(LC_ALL=C comm -23 "$expected" <(printf '%s\n' "${audit:-}") | words)"; fi
-    rm -f "$expected"
+    path=target/$target/dist/$(executable_name "$target" "$binary")
+    contents+=("$path $(basename "$path")")
+    info="" ran=false
+    if can_run "$target"; then
+      ran=true
+      if ! info=$(run_version_json "$target" "$path" "$binary"); then fail "$target $binary: run"; continue; fi
+    fi
+    check_metadata "$target" "$package" "$binary" "$info" "$path" $ran
+    check_format "$target" "$binary" "$path" binary
+    check_sbom "$target" "$package" "$binary" "$path"
   done < <(shipped_binaries)
-  # The archive holds exactly the binaries checked above, README.md and LICENSE.
-  local name unpacked want same=true
-  name="tachikoma-$version-$target"
+  platform=$(addon_platform "$target")
+  if [ -n "$platform" ]; then
+    path=$(compgen -G "target/$target/dist/*tachikoma_native.@(so|dylib|dll)" | head -n 1)
+    contents+=("$path tachikoma.$platform.node")
+    info="" ran=false
+    if runs_natively "$target"; then
+      ran=true
+      info=$(addon_version_json "$path") || fail "$target addon: Node cannot load it"
+    fi
+    check_metadata "$target" tachikoma-native "tachikoma.$platform.node" "$info" "$path" $ran
+    check_format "$target" "tachikoma.$platform.node" "$path" addon
+    check_sbom "$target" tachikoma-native "tachikoma.$platform.node" "$path"
+  fi
+  # The archive holds exactly the files checked above, README.md and LICENSE.
+  archive=$(release_archive "$target") name=tachikoma-$version-$target
   unpacked=$(mktemp -d)
-  tar -xzf "$distrib/$name.tar.gz" -C "$unpacked"
-  want=$(for file in "" LICENSE README.md $(shipped_binaries | cut -d' ' -f2); do echo "$name${file:+/$file}"; done | LC_ALL=C sort)
-  while read -r _ binary; do cmp -s "$unpacked/$name/$binary" "target/$target/dist/$binary" || same=false; done < <(shipped_binaries)
-  if [ "$(cd "$unpacked" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)" = "$want" ] && $same; then
-    pass "$target: the archive holds the binaries checked here, README.md and LICENSE"
-  else fail "$target: the archive holds $(tar -tzf "$distrib/$name.tar.gz" | words), binaries identical: $same"; fi
+  case "$archive" in
+    *.zip) "$(tools_python)" -m zipfile -e "$distrib/$archive" "$unpacked" ;;
+    *) tar -xzf "$distrib/$archive" -C "$unpacked" ;;
+  esac
+  want=$(for entry in "${contents[@]}" "- LICENSE" "- README.md"; do echo "${entry#* }"; done | LC_ALL=C sort)
+  for entry in "${contents[@]}"; do cmp -s "$unpacked/$name/${entry#* }" "${entry%% *}" || same=false; done
+  if [ "$(cd "$unpacked" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)" = "$(printf '%s\n' "$name" "$want" | sed "2,\$s|^|$name/|")" ] && $same; then
+    pass "$target: $archive holds the files checked here, README.md and LICENSE"
+  else fail "$target: $archive holds $(cd "$unpacked" && find . -mindepth 1 -printf '%P\n' | words), the files identical: $same"; fi
   rm -rf "$unpacked"
+}
+
+# The release files of TARGET.
+release_files() {
+  local platform binary archive
+  archive=$(release_archive "$1")
+  echo "$archive" "$archive.sha256"
+  while read -r _ binary; do echo "tachikoma-$version-$1-$binary.cdx.json"; done < <(shipped_binaries)
+  platform=$(addon_platform "$1")
+  [ -z "$platform" ] || echo "tachikoma-$version-$1-tachikoma.$platform.node.cdx.json"
 }
 
 # The release directory holds exactly what a release publishes, with checksums that verify.
 check_release_dir() {
-  local expected actual target binary
+  local expected actual
   expected=$({
     echo SHA256SUMS
-    while read -r target; do
-      echo "tachikoma-$version-$target.tar.gz" "tachikoma-$version-$target.tar.gz.sha256"
-      while read -r _ binary; do echo "tachikoma-$version-$target-$binary.cdx.json"; done < <(shipped_binaries)
-    done < <(targets)
+    for target in "${built_targets[@]}"; do release_files "$target"; done
   } | tr ' ' '\n' | LC_ALL=C sort)
   actual=$(cd "$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
   if [ "$actual" = "$expected" ]; then pass "target/distrib holds exactly the release files ($(wc -l <<<"$actual"))"
@@ -107,10 +191,13 @@ check_release_dir() {
   else fail "checksums in target/distrib do not verify or do not cover every file"; fi
 }
 
+shopt -s extglob
 version=$(workspace_version) distrib=$(release_dir)
+built_targets=()
+for target in $(targets); do [ -z "$(cargo_build_command "$target")" ] || built_targets+=("$target"); done
 if scripts/build-rust.sh dist all >/dev/null; then
   pass "scripts/build-rust.sh dist all"
   check_release_dir
-  while read -r target; do check_target "$target"; done < <(targets)
+  for target in "${built_targets[@]}"; do check_target "$target"; done
 else fail "scripts/build-rust.sh dist all"; fi
 tally

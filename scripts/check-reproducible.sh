@@ -7,10 +7,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/check-reproducible.sh [TARGET]
+Usage: scripts/check-reproducible.sh [TARGET...]
 
-Builds HEAD with scripts/build-rust.sh dist TARGET (default x86_64-unknown-linux-musl) twice and
-compares every release file (archive, .sha256, SBOMs, SHA256SUMS) and both binaries:
+Builds HEAD with scripts/build-rust.sh dist TARGET... (default x86_64-unknown-linux-musl) twice
+and compares every release file (archives, .sha256, SBOMs, SHA256SUMS) and the binaries:
 
   release runner                         outsider following README
   shallow clone, detached HEAD           full clone, on a branch
@@ -26,11 +26,13 @@ build-machine path is left in the binaries and that the outsider's sccache compi
 Ends with 'N passed, N failed'.
 USAGE
 }
-case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-[ $# -le 1 ] || { usage >&2; exit 2; }
-target=${1:-x86_64-unknown-linux-musl}
-targets | grep -x -- "$target" >/dev/null ||
-  die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words)" 2
+case "${1:-}" in -h | --help) usage; exit 0 ;; -*) usage >&2; exit 2 ;; esac
+build_targets=("$@")
+[ $# -gt 0 ] || build_targets=(x86_64-unknown-linux-musl)
+for target in "${build_targets[@]}"; do
+  targets | grep -x -- "$target" >/dev/null ||
+    die "unknown target '$target'; supported targets (.cargo/config.toml): $(targets | words)" 2
+done
 ensure_tools check git sccache
 
 root=$(repo_root)
@@ -40,7 +42,7 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # The toolchains stay where they are when HOME changes; the pinned tools too (PATH).
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 
-# build NAME CLONE_DIR UMASK ENV...: scripts/build-rust.sh dist TARGET in CLONE_DIR as NAME, with
+# build NAME CLONE_DIR UMASK ENV...: scripts/build-rust.sh dist TARGET... in CLONE_DIR as NAME, with
 # only the environment given (plus PATH and RUSTUP_HOME).
 build() {
   local name=$1 dir=$2 umask_value=$3
@@ -52,7 +54,7 @@ build() {
   mapfile -t toolchain < <(env | grep -E '^(CARGO_TARGET_[A-Z0-9_]+_(LINKER|RUNNER)|(CC|CXX|AR)_[a-z0-9_]+|IN_NIX_SHELL)=' || true)
   (cd "$dir" && umask "$umask_value" &&
     env -i PATH="$PATH" RUSTUP_HOME="$RUSTUP_HOME" TERM=dumb LOGNAME="$name" USER="$name" \
-      ${toolchain[@]+"${toolchain[@]}"} "$@" scripts/build-rust.sh --install-missing dist "$target" >/dev/null)
+      ${toolchain[@]+"${toolchain[@]}"} "$@" scripts/build-rust.sh --install-missing dist "${build_targets[@]}" >/dev/null)
 }
 
 # The release runner: actions/checkout makes a shallow clone with a detached HEAD; GitHub sets CI;
@@ -89,12 +91,18 @@ else fail "the outsider's ambient sccache took ${requests:-an unknown number of}
 
 a_root=$runner/checkout b_root=$outsider/a/longer/path/checkout
 distrib=$(realpath -m --relative-to="$root" "$(release_dir)")
-files_a=$(cd "$a_root/$distrib" && ls) files_b=$(cd "$b_root/$distrib" && ls)
+files_a=$(cd "$a_root/$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
+files_b=$(cd "$b_root/$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
 if [ "$files_a" = "$files_b" ]; then pass "both builds published the same files: $(words <<<"$files_a")"
 else fail "the builds published different files: $(words <<<"$files_a") / $(words <<<"$files_b")"; fi
 
-mapfile -t compared < <(while read -r file; do echo "$distrib/$file"; done <<<"$files_a"
-  shipped_binaries | while read -r _ binary; do echo "target/$target/dist/$binary"; done)
+# The binaries as cargo left them too: the archives could hide a difference the packing evens out.
+shipped_files() {
+  for target in "${build_targets[@]}"; do
+    shipped_binaries | while read -r _ binary; do echo "target/$target/dist/$(executable_name "$target" "$binary")"; done
+  done
+}
+mapfile -t compared < <(while read -r file; do echo "$distrib/$file"; done <<<"$files_a"; shipped_files)
 for file in "${compared[@]}"; do
   a="$a_root/$file" b="$b_root/$file"
   sum_a=$(sha256sum "$a" | cut -d' ' -f1) sum_b=$(sha256sum "$b" 2>/dev/null | cut -d' ' -f1)
@@ -111,11 +119,11 @@ for file in "${compared[@]}"; do
 done
 
 # No build machine's paths may remain in what ships.
-for binary in $(shipped_binaries | cut -d' ' -f2); do
+for file in $(shipped_files); do
   for side in "$a_root" "$b_root"; do
-    leaked=$(strings -n 6 "$side/target/$target/dist/$binary" | grep -F -e "$work" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
-    if [ -n "$leaked" ]; then fail "$binary embeds build paths: $(head -n 3 <<<"$leaked")"
-    else pass "$binary embeds no build paths (${side#"$work"/})"; fi
+    leaked=$(strings -n 6 "$side/$file" | grep -F -e "$work" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
+    if [ -n "$leaked" ]; then fail "$file embeds build paths: $(head -n 3 <<<"$leaked")"
+    else pass "$file embeds no build paths (${side#"$work"/})"; fi
   done
 done
 tally

@@ -159,6 +159,15 @@ fi
 expect_failure "build-rust: unknown package" 2 "unknown package 'tachikoma-native'.*tachikoma-server" \
   scripts/build-rust.sh --package tachikoma-native release
 expect_failure "build-rust: --package with dist" 2 "does not go with dist" scripts/build-rust.sh --package tachikoma-cli dist
+expect_failure "build-rust: MSVC off Windows" 2 "x86_64-pc-windows-msvc cannot be built on" \
+  scripts/build-rust.sh release x86_64-pc-windows-msvc
+expect_failure "check-archive: a target this machine cannot run" 2 "aarch64-apple-darwin does not run on" \
+  scripts/check-archive.sh aarch64-apple-darwin
+expect_failure "check-archive: unknown target" 2 "unknown target 'x86_64-unknown-nope'" scripts/check-archive.sh x86_64-unknown-nope
+expect_failure "macho: not a Mach-O file" 1 "is not a little-endian 64-bit Mach-O file" python3 scripts/macho.py info Cargo.toml
+expect_failure "macho: unknown command" 1 "macho.py fix-uuid FILE" python3 scripts/macho.py sign Cargo.toml
+expect_failure "wine-run: no program" 2 "Usage: scripts/wine-run.sh" scripts/wine-run.sh
+expect_failure "gnu-env: no command" 2 "Usage: scripts/gnu-env.sh" scripts/gnu-env.sh
 # A dist build with a cargo tool at another version than scripts/tools.txt pins: refused, with
 # the command that installs the pinned one (its bytes depend on the tool).
 fake_home=$(mktemp -d)
@@ -179,6 +188,13 @@ rm -rf "$fake_home" "$tarball"
 # What would change a reproducible build's bytes without being the commit is refused.
 expect_failure "build-rust: C flags in the environment of a reproducible build" 1 "CFLAGS would change the bytes" \
   env CFLAGS=-O0 scripts/build-rust.sh release
+expect_failure "build-rust: CARGO_INCREMENTAL=1 in the environment of a reproducible build" 1 "CARGO_INCREMENTAL would change the bytes" \
+  env CARGO_INCREMENTAL=1 scripts/build-rust.sh release
+# MSVC's static C runtime is the target's rustflags, which build-rust.sh carries into
+# release-like builds (their CARGO_ENCODED_RUSTFLAGS would drop them otherwise).
+if [ "$(target_setting x86_64-pc-windows-msvc rustflags)" = "-C target-feature=+crt-static" ]; then
+  pass "target_setting: MSVC's rustflags read from .cargo/config.toml"
+else fail "target_setting x86_64-pc-windows-msvc rustflags: '$(target_setting x86_64-pc-windows-msvc rustflags)'"; fi
 expect_failure "build-rust: a commit hash that is not the checkout's" 1 "TACHIKOMA_GIT_HASH=0123abc is not this checkout" \
   env TACHIKOMA_GIT_HASH=0123abc scripts/build-rust.sh release
 # The source's identity: the full commit, "-dirty" once the work tree differs from it.

@@ -52,9 +52,11 @@ reproducible_environment() {
   # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
   # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
   # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
-  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_INCREMENTAL|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS|TACHIKOMA_MUSL_MEMCPY)=' |
+  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS|MACOSX_DEPLOYMENT_TARGET|TACHIKOMA_MUSL_MEMCPY)=' |
     cut -d= -f1 | words || true)
-  [ -z "$ambient" ] || die "set in the environment, $ambient would change the bytes of a reproducible $1 build; unset it"
+  # CARGO_INCREMENTAL=0 (CI caches set it) is what these profiles do anyway; 1 would change them.
+  [ "${CARGO_INCREMENTAL:-0}" = 0 ] || ambient="$ambient CARGO_INCREMENTAL"
+  [ -z "$ambient" ] || die "set in the environment, ${ambient# } would change the bytes of a reproducible $1 build; unset it"
   toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
   [ -z "$toolchain" ] || log "toolchain from the environment: $toolchain (the bytes match builds with the same toolchain)"
   channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
@@ -94,8 +96,9 @@ reproducible_environment() {
   remaps=()
   for mapping in "$cargo_home=/cargo" "$sysroot=/rust" "$(pwd)=/tachikoma"; do
     dir=${mapping%=*}
-    remaps+=("--remap-path-prefix=$(cd "$dir" && pwd)=${mapping##*=}")
-    [ "$(cd "$dir" && pwd)" = "$(cd "$dir" && pwd -P)" ] || remaps+=("--remap-path-prefix=$(cd "$dir" && pwd -P)=${mapping##*=}")
+    remaps+=("--remap-path-prefix=$(native_path "$(cd "$dir" && pwd)")=${mapping##*=}")
+    [ "$(cd "$dir" && pwd)" = "$(cd "$dir" && pwd -P)" ] ||
+      remaps+=("--remap-path-prefix=$(native_path "$(cd "$dir" && pwd -P)")=${mapping##*=}")
   done
   CARGO_ENCODED_RUSTFLAGS=$(printf '%s\x1f' "${remaps[@]}")
   export CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS%$'\x1f'}
@@ -105,8 +108,6 @@ reproducible_environment() {
 # features are its own (one run unifies the features of the crates the packages share).
 shipped_binaries() { printf '%s\n' "tachikoma-cli tachikoma" "tachikoma-server tachikoma-server"; }
 
-# Where a dist build puts what a release publishes (archives, checksums, SBOMs), and nothing
-# else; cargo's own output stays in target/<triple>/<profile>/.
 # The features tachikoma-common-core, the crate that reports them, is compiled with when PACKAGE
 # is built alone for TARGET, comma-separated: cargo's own resolution, which a shipped binary's
 # build metadata must report exactly (one cargo run per binary, so nothing of the others).
@@ -117,7 +118,75 @@ resolved_features() {
 # The arguments with which BINARY prints its build metadata (one line of JSON).
 version_json_args() { case "$1" in tachikoma) echo "version --json" ;; *) echo "--version-json" ;; esac; }
 
+# Where a dist build puts what a release publishes (archives, checksums, SBOMs), and nothing
+# else; cargo's own output stays in target/<triple>/<profile>/.
 release_dir() { echo "$(repo_root)/target/distrib"; }
+
+# The release archive's file name for TARGET: a .zip for Windows, as its users expect.
+release_archive() {
+  local name
+  name=tachikoma-$(workspace_version)-$1
+  case "$(target_os "$1")" in windows) echo "$name.zip" ;; *) echo "$name.tar.gz" ;; esac
+}
+
+# make_sbom PACKAGE TARGET UNITS OUT [CARGO_ARGS...]: the CycloneDX SBOM of PACKAGE built for
+# TARGET, listing exactly the crates compiled into it: cargo-cyclonedx's document (licenses,
+# purls, hashes) reduced to the packages whose code the build compiled for TARGET (UNITS: a file
+# with their package ids, from cargo's own artifact messages; host-only proc macros and build
+# scripts are not in the binary). cargo-cyclonedx alone lists more, since `cargo metadata`
+# resolves features for the whole workspace and activates weak dependencies (reqwest's
+# `quinn?/ring`). It writes next to every member's manifest; those files are removed. Local
+# paths become /tachikoma, as in the binaries. Run from the workspace root.
+make_sbom() {
+  local package=$1 target=$2 units=$3 out=$4 name=tachikoma-sbom-$$ status=0
+  shift 4
+  cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
+    --target "$target" --override-filename "$name" "$@" &&
+    jq --slurpfile units "$units" '
+      ($units[0]) as $keep
+      | def kept: . as $ref | $keep | index($ref) != null;
+      .components |= map(select(.["bom-ref"] | kept))
+      | .dependencies |= map(select(.ref | kept) | if .dependsOn then .dependsOn |= map(select(kept)) else . end)
+      | walk(if type == "string" then split($root) | join("/tachikoma") else . end)
+    ' --arg root "$(native_path "$(pwd -P)")" "crates/$package/$name.json" >"$out" || status=$?
+  rm -f crates/*/"$name".json
+  [ $status -eq 0 ] || return $status
+  jq -e '.components | length > 0' "$out" >/dev/null ||
+    die "the SBOM of $package for $target lists no crate: cargo's messages named nothing compiled for $target"
+}
+
+# fix_macho_uuids MESSAGES: the macOS executables and libraries of a cargo-zigbuild run (cargo's
+# JSON MESSAGES) get an LC_UUID that hashes their contents, as Apple's linker makes it (Zig's
+# hashes its inputs' paths, rustc's temporary directory among them), so that their bytes depend
+# on the commit alone; the ad-hoc signature follows (scripts/macho.py).
+fix_macho_uuids() {
+  local python file
+  python=$(tools_python)
+  while IFS= read -r file; do
+    "$python" "$(repo_root)/scripts/macho.py" fix-uuid "$file"
+  done < <(jq -r 'select(.reason == "compiler-artifact") | (.executable // empty), (.filenames[] | select(endswith(".dylib")))' "$1" | sort -u)
+}
+
+# make_archive TARGET FILES: the release archive of TARGET in the release directory, with its
+# .sha256: the files FILES lists ("path name-in-archive" lines: the binaries, the Node addon
+# where one ships), README and LICENSE; a .zip for Windows, else a .tar.gz, both reproducible
+# (scripts/make-archive.py, time SOURCE_DATE_EPOCH). FILES is left holding the archive's path.
+make_archive() {
+  local target=$1 files=$2 name stage path entry archive distrib python
+  archive=$(release_archive "$target") distrib=$(release_dir)
+  name=${archive%.zip}
+  name=${name%.tar.gz}
+  stage=$(mktemp -d)
+  mkdir "$stage/$name"
+  while read -r path entry; do cp "$path" "$stage/$name/$entry"; done <"$files"
+  cp "$(repo_root)/README.md" "$(repo_root)/LICENSE" "$stage/$name/"
+  python=$(tools_python)
+  "$python" "$(repo_root)/scripts/make-archive.py" "$distrib/$archive" "$SOURCE_DATE_EPOCH" "$stage/$name"
+  rm -rf "$stage"
+  # --text: "hash  name" on Windows too, whose sha256sum would mark binary mode ("hash *name").
+  (cd "$distrib" && sha256sum --text -- "$archive" >"$archive.sha256")
+  echo "$distrib/$archive" >"$files"
+}
 
 # A target's setting as cargo sees it, as words: `linker` gives the linker, `runner` the runner
 # command and its arguments. The environment (CARGO_TARGET_<TRIPLE>_<KEY>, as a Nix dev shell
@@ -136,16 +205,125 @@ target_setting() {
   ' "$(repo_root)/.cargo/config.toml"
 }
 
+# The value of VARIABLE in .cargo/config.toml's [env].
+config_env() { sed -n "/^\[env\]$/,/^\[/s/^$1 *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; }
+
+# How this machine builds TARGET: "build" (cargo build), "zigbuild" (cargo-zigbuild, for macOS
+# from Linux), or nothing when it cannot. Linux builds every target but MSVC (Microsoft's linker
+# and SDK are Windows'); a Mac its macOS targets; Windows MSVC.
+cargo_build_command() {
+  case "$(target_os "$1") on $(target_os "$(host_target)")" in
+    "linux on linux" | "macos on macos") echo build ;;
+    "macos on linux") echo zigbuild ;;
+    "windows on linux") case "$1" in *-gnu) echo build ;; esac ;;
+    "windows on windows") case "$1" in *-msvc) echo build ;; esac ;;
+  esac
+}
+
+# Where the binaries of a target run: linux, macos or windows (for the checks and archives).
+target_os() {
+  case "$1" in
+    *-apple-darwin) echo macos ;;
+    *-windows-*) echo windows ;;
+    *) echo linux ;;
+  esac
+}
+
+# A binary's file name on TARGET.
+executable_name() { case "$1" in *-windows-*) echo "$2.exe" ;; *) echo "$2" ;; esac; }
+
+# The napi-rs platform name of TARGET's Node addon ("darwin-arm64", "win32-x64-msvc",
+# "linux-x64-gnu"), or nothing where none ships: musl (Node's and Electron's official builds are
+# glibc ones, and a musl cdylib cannot be static) and Windows GNU (napi-build links it against a
+# libnode.dll import library, which neither Node nor Electron provides).
+addon_platform() {
+  local arch os abi
+  case "$1" in x86_64-*) arch=x64 ;; aarch64-*) arch=arm64 ;; *) return 0 ;; esac
+  case "$1" in
+    *-apple-darwin) os=darwin ;;
+    *-windows-msvc) os=win32 abi=-msvc ;;
+    *-linux-gnu) os=linux abi=-gnu ;;
+    *) return 0 ;;
+  esac
+  echo "$os-$arch${abi:-}"
+}
+
 # The programs building for TARGET needs: its linker and C compiler, when not the host's. The C
 # compiler is CC_<triple> of the environment (the cc crate's variable; a Nix dev shell sets it),
 # else of .cargo/config.toml's [env] (which never overrides the environment).
 target_tools() {
   local target=$1 variable
   variable=CC_${target//-/_}
+  if [ "$(cargo_build_command "$target")" = zigbuild ]; then printf '%s\n' cargo-zigbuild zig; return; fi
   { target_setting "$target" linker
     if [ -n "${!variable:-}" ]; then echo "${!variable}"
-    else sed -n "s/^$variable *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; fi
+    else config_env "$variable"; fi
   } | awk '!seen[$0]++'
+}
+
+# ---------------------------------------------------------------------------------------------
+# What a release file says of itself (scripts/check-release.sh, scripts/check-archive.sh).
+# ---------------------------------------------------------------------------------------------
+
+# Whether TARGET's binaries run on this machine as they are: the same system and architecture
+# (a static musl binary on a glibc Linux, say).
+runs_natively() {
+  local host
+  host=$(host_target)
+  [ "$(target_os "$1")" = "$(target_os "$host")" ] && [ "${1%%-*}" = "${host%%-*}" ]
+}
+
+# Whether this machine runs TARGET's binaries: natively, or under the target's runner.
+can_run() { runs_natively "$1" || [ -n "$(target_setting "$1" runner)" ]; }
+
+# The build metadata a binary built for TARGET prints (one line of JSON): run natively, or under
+# the target's runner (qemu, Wine). The caller checks can_run first.
+run_version_json() {
+  local target=$1 path=$2 binary=$3 run_with=() args
+  runs_natively "$target" || read -r -a run_with <<<"$(target_setting "$target" runner)"
+  read -r -a args <<<"$(version_json_args "$binary")"
+  ${run_with[@]+"${run_with[@]}"} "$path" "${args[@]}"
+}
+
+# The Node addon's build metadata, loaded by this machine's Node (the caller checks that the addon
+# is for this system and architecture: runs_natively).
+addon_version_json() {
+  local dir
+  dir=$(mktemp -d)
+  cp "$1" "$dir/tachikoma.node"
+  node -e 'process.stdout.write(JSON.stringify(require(process.argv[1]).buildInfo()))' "$dir/tachikoma.node"
+  rm -rf "$dir"
+}
+
+# check_metadata TARGET PACKAGE NAME INFO PATH RAN: what the file at PATH printed (INFO) is the
+# build of this commit for TARGET, in dist, with exactly PACKAGE's features and no development or
+# test one, and the same build as the other files of TARGET (all but features: the caller empties
+# first_build for each target). RAN false (this machine cannot run or load it): the file must
+# embed the commit and the target instead.
+check_metadata() {
+  local target=$1 package=$2 name=$3 info=$4 path=$5 ran=$6 features build commit
+  commit=$(source_commit)
+  if $ran && [ -z "$info" ]; then
+    fail "$target $name: printed no build metadata"
+    return
+  elif ! $ran; then
+    if grep -a -q -F "$commit" "$path" && grep -a -q -F "$target" "$path"; then
+      pass "$target $name: embeds this commit and its target (this machine cannot run it)"
+    else fail "$target $name: does not embed commit $commit and target $target"; fi
+    return
+  fi
+  features=$(resolved_features "$package" "$target" | jq -Rc 'split(",") | map(select(. != ""))')
+  if [ "$(jq -c '[.git_hash, .target, .profile, .features]' <<<"$info")" = "[\"$commit\",\"$target\",\"dist\",$features]" ]; then
+    pass "$target $name: reports this commit, its target, dist and exactly its own features"
+  else fail "$target $name: version JSON is $info"; fi
+  # Development and test features never ship (a package's defaults could name one).
+  if jq -e '.features - ["debug-logging", "hot-reload", "fault-injection"] == .features' <<<"$info" >/dev/null; then
+    pass "$target $name: no development or test feature"
+  else fail "$target $name: a development or test feature ships: $(jq -c .features <<<"$info")"; fi
+  # One build: every file of the target describes it alike, but for its features.
+  build=$(jq -c 'del(.features)' <<<"$info")
+  if [ "$build" = "${first_build:=$build}" ]; then pass "$target $name: the same build metadata as the other binaries"
+  else fail "$target $name: build metadata $build differs from $first_build"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +353,8 @@ cargo_tool_version() {
 
 # Where the PyPI tools live: a virtual environment of the scripts' own (Debian's python3 refuses
 # `pip install` outside one, PEP 668).
-python_tools_dir() { echo "${TACHIKOMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tachikoma}/python"; }
+tools_dir() { echo "${TACHIKOMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tachikoma}"; }
+python_tools_dir() { echo "$(tools_dir)/python"; }
 
 # The command that installs a table row, for a user to run (mode check) or to run (mode install).
 install_command() {
@@ -229,7 +408,8 @@ ensure_tools() {
     esac
   done
   # cargo install links with the C compiler: on a fresh machine it comes with the Debian packages.
-  if [ ${#cargo_rows[@]} -gt 0 ] && ! command -v cc >/dev/null 2>&1; then
+  # (On Windows cargo links with MSVC's link.exe, not cc.)
+  if [ ${#cargo_rows[@]} -gt 0 ] && ! command -v cc >/dev/null 2>&1 && [ "$(target_os "$(host_target)")" != windows ]; then
     IFS=, read -r -a packages <<<"$(tool_row cc | awk '{ print $2 }')"
     debian+=("${packages[@]}")
   fi
@@ -275,13 +455,25 @@ install_python_tools() {
   "$python" -m venv "$dir" >&2
   python_requirements >"$dir/requirements.in"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$dir/requirements.in" >&2
+  # PyPI's ziglang ships the Zig compiler inside the package: on PATH as `zig` (cargo-zigbuild).
+  ln -sf "$("$dir/bin/python" -c 'import os, ziglang; print(os.path.dirname(ziglang.__file__))')/zig" "$dir/bin/zig"
   mv "$dir/requirements.in" "$dir/requirements.txt"
   hash -r
 }
 
 # The programs of the PyPI tools and the pinned cargo tools come first on PATH; in a Nix dev
 # shell its own toolchain and tools do (rustup's proxies in ~/.cargo/bin would shadow them).
-if [ -z "${IN_NIX_SHELL:-}" ]; then PATH="$(python_tools_dir)/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"; fi
+# (On Windows, CARGO_HOME is C:\..., whose colon would split PATH.)
+if [ -z "${IN_NIX_SHELL:-}" ]; then
+  cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
+  if command -v cygpath >/dev/null 2>&1; then cargo_bin=$(cygpath -u "$cargo_bin"); fi
+  PATH="$(python_tools_dir)/bin:$cargo_bin:$PATH"
+  unset cargo_bin
+fi
+# Native jq on Windows writes CRLF line ends, which bash keeps: --binary keeps LF.
+case "${OSTYPE:-}" in
+  msys* | cygwin*) if command jq --binary -n 1 >/dev/null 2>&1; then jq() { command jq --binary "$@"; }; fi ;;
+esac
 
 # Whether the active rustc has TARGET's standard library (rustup's toolchain or a Nix one).
 has_rust_std() {
@@ -300,14 +492,25 @@ ensure_target_prerequisites() {
     rustup target add "$target" >&2
   fi
   mapfile -t tools < <(target_tools "$target")
-  ensure_tools "$mode" cc ${tools[@]+"${tools[@]}"}
+  # MSVC builds use Microsoft's compiler, not a cc.
+  case "$target" in *-windows-msvc) ;; *) tools+=(cc) ;; esac
+  ensure_tools "$mode" "${tools[@]}"
 }
 
 # The Python that has the PyPI tools' libraries: the scripts' environment, else (a Nix dev
-# shell) the python3 on PATH.
+# shell, a macOS or Windows runner) the python3 or python on PATH.
 tools_python() {
-  if [ -x "$(python_tools_dir)/bin/python" ]; then echo "$(python_tools_dir)/bin/python"; else command -v python3; fi
+  local python
+  if [ -x "$(python_tools_dir)/bin/python" ]; then echo "$(python_tools_dir)/bin/python"; return; fi
+  # Windows may have a python3 that only points to its app store: the one that runs Python 3.
+  for python in python3 python; do
+    if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 8))' >/dev/null 2>&1; then command -v "$python"; return; fi
+  done
+  die "Python 3 is missing"
 }
+
+# DIR as the compilers see it: on Windows (Git Bash), C:\... rather than /c/...
+native_path() { if command -v cygpath >/dev/null 2>&1; then cygpath -w "$1"; else echo "$1"; fi; }
 
 # The toolchain of rust-toolchain.toml with its components and targets, when rustup manages Rust
 # (a no-op when present; a Nix dev shell brings its own).

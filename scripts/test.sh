@@ -12,8 +12,9 @@ Installs what the tests need when it is missing (the pinned Rust toolchain and i
 scripts/tools.txt's Debian packages, cargo tools and PyPI tools, the latter into a virtual
 environment of their own), then runs: rustfmt, clippy and cargo-hack's feature
 checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
-workspace tests (cargo nextest, profile ci), the release check (every target built, run and
-checked), the build-script tests and the reproducibility check. --no-install fails on a missing tool instead of installing it.
+workspace tests (cargo nextest, profile ci), the release check (every target this machine builds,
+run where it can and checked), the archives run as users unpack them, the build-script tests and
+the reproducibility check (x86_64 musl, Windows GNU, Apple silicon). --no-install fails on a missing tool instead of installing it.
 USAGE
 }
 install=true
@@ -29,7 +30,7 @@ command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rus
 
 # What the suite runs, each from scripts/tools.txt at its pinned version, and every target's
 # linker and C compiler.
-tools=(git node shellcheck qemu-aarch64 nix-instantiate sccache jq
+tools=(git node shellcheck qemu-aarch64 wine nix-instantiate sccache jq
   cargo-nextest cargo-hack cargo-hakari cargo-deny cargo-auditable cargo-cyclonedx rust-audit-info
   nixpkgs-fmt deadnix actionlint zizmor)
 mapfile -t all_targets < <(targets)
@@ -83,21 +84,21 @@ nix_eval() { nix --extra-experimental-features nix-command --store dummy:// eval
 # The matrix the flake and scripts/nix-build.sh read evaluates (nix/tests.nix checks its names).
 nix_eval --json --file nix/matrix.nix >/dev/null
 nix_eval --raw --file nix/tests.nix
-# The flake instantiates nixpkgs once per target per system (2 x 4), counted through the fake
-# `import nixpkgs` (nix/tests/instantiations.nix forces every output once).
+# The flake instantiates nixpkgs once per target per system (4 on each Linux, 1 on each Mac),
+# counted through the fake `import nixpkgs` (nix/tests/instantiations.nix forces every output).
 instantiations=$(TACHIKOMA_TRACE_NIXPKGS=1 nix_eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
   grep -c '^trace: fake-nixpkgs: instantiated' || true)
-[ "$instantiations" = 8 ] || die "nix: nixpkgs instantiated $instantiations times for 2 systems x 4 targets (want 8)"
+[ "$instantiations" = 10 ] || die "nix: nixpkgs instantiated $instantiations times for 2 x 4 Linux targets and 2 x 1 macOS (want 10)"
 # The shipped binaries and their features stand in scripts/lib.sh and nix/packages.nix (Nix can
 # neither read shell nor run cargo while evaluating).
 nix_shipped=$(nix_eval --raw --file nix/tests/shipped-packages.nix)
 scripts_shipped=$(shipped_binaries | while read -r package binary; do
-  echo "$package $binary $(resolved_features "$package" x86_64-unknown-linux-musl)"
+  echo "$package $binary $(resolved_features "$package" x86_64-unknown-linux-musl) $(version_json_args "$binary")"
 done)
 [ "$nix_shipped" = "$scripts_shipped" ] ||
-  die "nix/packages.nix ships, as 'package binary features':
+  die "nix/packages.nix ships, as 'package binary features arguments':
 $nix_shipped
-but scripts/lib.sh's shipped_binaries with cargo's features:
+but scripts/lib.sh's shipped_binaries, with cargo's features and version_json_args:
 $scripts_shipped"
 log "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
@@ -125,8 +126,12 @@ while read -r package binary; do
   ! bash nix/check-static-binary.sh "target/x86_64-unknown-linux-gnu/dist/$binary" "$want" "${args[@]}" 2>/dev/null ||
     die "nix/check-static-binary.sh passed the dynamic glibc $binary"
 done < <(shipped_binaries)
+log "the release archives as users unpack them, run on this machine (natively, qemu, Wine)"
+for target in "${all_targets[@]}"; do
+  if can_run "$target"; then scripts/check-archive.sh "$target"; fi
+done
 log "build-script tests"
 scripts/check-scripts.sh
 log "reproducible dist build"
-scripts/check-reproducible.sh x86_64-unknown-linux-musl
+scripts/check-reproducible.sh x86_64-unknown-linux-musl x86_64-pc-windows-gnu aarch64-apple-darwin
 log "all tests passed"

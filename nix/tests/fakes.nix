@@ -16,7 +16,7 @@
 # - a fake package set has only the attributes of nixpkgs that the flake may use, so a
 #   misspelled package name is an evaluation error, as it is with nixpkgs;
 # - `import nixpkgs` accepts nixpkgs' arguments only (nixpkgs ignores unknown ones) and the four
-#   Linux triples of .cargo/config.toml only, and can trace every instantiation
+#   Linux triples of .cargo/config.toml and the two Macs only, and can trace every instantiation
 #   ("fake-nixpkgs: instantiated ...", with TACHIKOMA_TRACE_NIXPKGS=1) so that they can be counted.
 # nix/tests.nix tells apart what the real ones reject too (fakes-reject-what-the-real-ones-reject)
 # from where the fakes are stricter (fakes-are-stricter-than-crane, -than-nixpkgs).
@@ -57,19 +57,24 @@ let
 
   # --- nixpkgs -------------------------------------------------------------------------------
 
+  # nixpkgs' own names: Apple silicon's config is arm64-apple-darwin (Rust's aarch64-apple-darwin).
   configOfSystem = {
     "x86_64-linux" = "x86_64-unknown-linux-gnu";
     "aarch64-linux" = "aarch64-unknown-linux-gnu";
+    "x86_64-darwin" = "x86_64-apple-darwin";
+    "aarch64-darwin" = "arm64-apple-darwin";
   };
 
-  # lib.systems.elaborate, for the four Linux triples of .cargo/config.toml.
+  # lib.systems.elaborate, for the four Linux triples of .cargo/config.toml and the two Macs.
   elaborate =
     config:
     let
       parts = filter isString (split "-" config);
-      cpu = elemAt parts 0;
-      kernel = elemAt parts 2;
-      abi = elemAt parts 3;
+      darwin = length parts == 3 && elemAt parts 1 == "apple" && elemAt parts 2 == "darwin";
+      cpu = if darwin && elemAt parts 0 == "arm64" then "aarch64" else elemAt parts 0;
+      kernel = if darwin then "darwin" else elemAt parts 2;
+      abi = if darwin then "darwin" else elemAt parts 3;
+      rustcTarget = if darwin then "${cpu}-apple-darwin" else config;
       platform = {
         inherit config;
         system = "${cpu}-${kernel}";
@@ -78,12 +83,13 @@ let
           kernel.name = kernel;
           abi.name = abi;
         };
-        isLinux = true;
+        isLinux = !darwin;
+        isDarwin = darwin;
         isMusl = abi == "musl";
         isMinGW = false;
         isStatic = false;
         canExecute = other: other.parsed.cpu.name == cpu && other.parsed.kernel.name == kernel;
-        emulatorAvailable = _pkgs: true;
+        emulatorAvailable = _pkgs: !darwin;
         emulator =
           pkgs:
           if pkgs.stdenv.hostPlatform.canExecute platform then
@@ -91,13 +97,15 @@ let
           else
             "${pkgs.qemu-user}/bin/qemu-${cpu}";
         rust = {
-          rustcTarget = config;
-          cargoShortTarget = config;
-          cargoEnvVarTarget = nixLib.cargoEnvTriple config;
+          inherit rustcTarget;
+          cargoShortTarget = rustcTarget;
+          cargoEnvVarTarget = nixLib.cargoEnvTriple rustcTarget;
         };
       };
     in
-    if length parts == 4 && elem cpu [ "x86_64" "aarch64" ] && kernel == "linux" && elem abi [ "gnu" "musl" ] then
+    if darwin && elem config [ "x86_64-apple-darwin" "arm64-apple-darwin" ] then
+      platform
+    else if length parts == 4 && elem cpu [ "x86_64" "aarch64" ] && kernel == "linux" && elem abi [ "gnu" "musl" ] then
       platform
     else
       fail "nixpkgs" "no platform ${config} in this fake";
@@ -113,6 +121,7 @@ let
     "cargo-hack"
     "cargo-hakari"
     "cargo-nextest"
+    "cargo-zigbuild"
     "deadnix"
     "git"
     "jq"
@@ -124,6 +133,7 @@ let
     "rust-audit-info"
     "sccache"
     "shellcheck"
+    "zig"
     "zizmor"
   ];
 
@@ -222,6 +232,13 @@ let
               chosen = select (listToAttrs (map (n: { name = n; value = fakePackage self hostPlatform "python3.10-${n}"; }) [ "cyclonedx-python-lib" "jsonschema" ]));
             in
             if builtins.all isDrv chosen then fakePackage self hostPlatform "python3-env" else fail "nixpkgs" "python3.withPackages: not packages";
+          # nixpkgs' hook that sets the oldest macOS a build targets (a build input).
+          darwinMinVersionHook =
+            version:
+            if hostPlatform.isDarwin && isString version then
+              fakePackage self hostPlatform "darwin-min-version-hook-${version}"
+            else
+              fail "nixpkgs" "darwinMinVersionHook: a macOS version, on a darwin package set";
           fakeDescription = "${hostPlatform.config} on ${buildPlatform.config}";
           fakeToken = token;
         }
@@ -568,7 +585,7 @@ let
               inherit name environment;
               outPath = "/nix/store/${hash identity}-${name}";
               # What cargo builds for: CARGO_BUILD_TARGET, else the build machine.
-              fakeTarget = environment.CARGO_BUILD_TARGET or pkgs.stdenv.buildPlatform.config;
+              fakeTarget = environment.CARGO_BUILD_TARGET or pkgs.stdenv.buildPlatform.rust.rustcTarget;
               # configureCargoCommonVars' default profile.
               fakeProfile = attrs.CARGO_PROFILE or "release";
               fakePkgs = pkgs;
