@@ -156,6 +156,15 @@ if ! $errors_only && ! $nix_shell; then
   else fail "build-rust: builds and runs with a Nix dev shell's cross toolchain variables"; fi
   rm -rf "$nix_tools"
 fi
+# bench shares release's output directory: the build metadata still says bench (cargo tells build
+# scripts only debug/release; build-rust.sh says the profile), and bench keeps its symbols.
+if ! $errors_only; then
+  if json=$(scripts/build-rust.sh --json --package tachikoma-cli bench) &&
+    bench_binary=$(jq -r '.[0].path' <<<"$json") &&
+    [ "$(jq -r .profile <<<"$("$bench_binary" version --json)")" = bench ] && has_in readelf -S "$bench_binary" '.symtab'; then
+    pass "build-rust: a bench build reports profile bench and keeps its symbols"
+  else fail "build-rust: a bench build does not report bench or lost its symbols (${bench_binary:-no binary})"; fi
+fi
 expect_failure "build-rust: unknown package" 2 "unknown package 'tachikoma-native'.*tachikoma-server" \
   scripts/build-rust.sh --package tachikoma-native release
 expect_failure "build-rust: --package with dist" 2 "does not go with dist" scripts/build-rust.sh --package tachikoma-cli dist
