@@ -71,6 +71,19 @@ let
 
   x86 = out.packages.x86_64-linux;
   arm = out.packages.aarch64-linux;
+
+  # For the tests of the fakes themselves: a fake crane lib, minimal arguments of a crane build,
+  # and whether evaluating a derivation fails.
+  fakeCraneProbe = {
+    craneLib = x86.release-x86_64-gnu.fakeCraneLib;
+    base = {
+      pname = "x";
+      version = "1";
+      src = x86.release-x86_64-gnu.src;
+      cargoArtifacts = null;
+    };
+    fails = v: !(builtins.tryEval (builtins.deepSeq v.outPath true)).success;
+  };
   deps = drv: drv.cargoArtifacts;
   lines = s: filter (l: builtins.isString l && l != "") (builtins.split "\n" s);
 
@@ -666,14 +679,7 @@ let
     # only when building), so the tests above can fail on them.
     fakes-reject-what-the-real-ones-reject =
       let
-        craneLib = x86.release-x86_64-gnu.fakeCraneLib;
-        base = {
-          pname = "x";
-          version = "1";
-          src = x86.release-x86_64-gnu.src;
-          cargoArtifacts = null;
-        };
-        fails = v: !(builtins.tryEval (builtins.deepSeq v.outPath true)).success;
+        inherit (fakeCraneProbe) craneLib base fails;
         # mkDerivation cannot turn a function into an environment variable. crane hands
         # cleanCargoTomlFilter to mkDummySrc and to mkDerivation alike (the fake: not an
         # argument of buildDepsOnly); runCommand's attributes go to mkDerivation too.
@@ -694,14 +700,7 @@ let
     # variable that is not a string, import from derivation, crane's own toolchain).
     fakes-are-stricter-than-crane =
       let
-        craneLib = x86.release-x86_64-gnu.fakeCraneLib;
-        base = {
-          pname = "x";
-          version = "1";
-          src = x86.release-x86_64-gnu.src;
-          cargoArtifacts = null;
-        };
-        fails = v: !(builtins.tryEval (builtins.deepSeq v.outPath true)).success;
+        inherit (fakeCraneProbe) craneLib base fails;
       in
       fails (craneLib.buildPackage (base // { cargoExtraArg = "--locked"; }))
       && fails (craneLib.buildDepsOnly (base // { dosCheck = false; }))

@@ -42,7 +42,7 @@ python=$(tools_python)
 "$python" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' "$distrib/$archive" "$unpacked"
 dir=$unpacked/${archive%.zip}
 dir=${dir%.tar.gz}
-first_build=""
+new_build_comparison
 while read -r package binary; do
   path=$dir/$(executable_name "$target" "$binary")
   # Python's unpacker drops a zip's modes (Windows needs none); a tarball's must be right.

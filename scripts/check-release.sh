@@ -123,7 +123,8 @@ check_sbom() {
 # The dist files of TARGET as they ship (binaries, and the Node addon where one ships): what
 # they report, how they are linked, what they carry, their SBOMs, and the archive holding them.
 check_target() {
-  local target=$1 package binary path info ran platform archive name unpacked want same=true first_build=""
+  local target=$1 package binary path info ran platform archive name unpacked want same=true
+  new_build_comparison
   local -a contents=()
   while read -r package binary; do
     path=target/$target/dist/$(executable_name "$target" "$binary")

@@ -295,11 +295,14 @@ addon_version_json() {
   rm -rf "$dir"
 }
 
+# Starts comparing files anew: the next file checked is the build the following ones must match.
+new_build_comparison() { first_build=""; }
+
 # check_metadata TARGET PACKAGE NAME INFO PATH RAN: what the file at PATH printed (INFO) is the
 # build of this commit for TARGET, in dist, with exactly PACKAGE's features and no development or
-# test one, and the same build as the other files of TARGET (all but features: the caller empties
-# first_build for each target). RAN false (this machine cannot run or load it): the file must
-# embed the commit and the target instead.
+# test one, and the same build as the other files of TARGET (all but features: the caller calls
+# new_build_comparison before each target's files). RAN false (this machine cannot run or load
+# it): the file must embed the commit and the target instead.
 check_metadata() {
   local target=$1 package=$2 name=$3 info=$4 path=$5 ran=$6 features build commit
   commit=$(source_commit)

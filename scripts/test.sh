@@ -14,7 +14,8 @@ environment of their own), then runs: rustfmt, clippy and cargo-hack's feature
 checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
 workspace tests (cargo nextest, profile ci), the release check (every target this machine builds,
 run where it can and checked), the archives run as users unpack them, the build-script tests and
-the reproducibility check (x86_64 musl, Windows GNU, Apple silicon). --no-install fails on a missing tool instead of installing it.
+the reproducibility check (x86_64 musl, Windows GNU, Apple silicon). --no-install fails on a
+missing tool instead of installing it.
 USAGE
 }
 install=true
