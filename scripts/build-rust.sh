@@ -23,8 +23,15 @@ Options:
   --package PACKAGE        build only this package ($(shipped_binaries | cut -d' ' -f1 | words));
                            not with dist, whose archives hold every binary
   --no-sccache             do not use sccache even when it is installed
-  --features LIST          cargo features of each package built (comma-separated)
-  --no-default-features    build without the default features
+  --features LIST          cargo features of each shipped binary built (comma-separated;
+                           not of the Node addon, which has none)
+  --no-default-features    build the shipped binaries without their default features
+  --dry-run                check everything, then print each cargo command on stdout instead
+                           of running it
+  --check-record FILE      before building, require this machine to be the one a release's
+                           build record FILE describes (tachikoma-<version>-<target>.buildinfo.json:
+                           the commit, toolchain, pinned tools and Debian packages), naming
+                           each difference; give one per target rebuilt
   --json                   print the report as JSON on stdout (logs stay on stderr)
   -h, --help               show this help
 
@@ -42,21 +49,26 @@ builds the Node addon where one ships (tachikoma.<napi-rs platform>.node: Linux 
 Windows MSVC), and writes the release to target/distrib/: per target an archive
 tachikoma-<version>-<target>.tar.gz (.zip for Windows) with the binaries, the addon, README.md
 and LICENSE, its .sha256, a CycloneDX SBOM per binary and addon
-(tachikoma-<version>-<target>-<file>.cdx.json); and SHA256SUMS over them all.
+(tachikoma-<version>-<target>-<file>.cdx.json: the crates compiled in, Rust's std, and musl or
+the MinGW-w64 runtime where they are linked in), its build record
+(tachikoma-<version>-<target>.buildinfo.json: what shaped the bytes besides the commit); and
+SHA256SUMS over them all.
 USAGE
 }
 
-install_missing=false json=false use_sccache=true cargo_args=() positional=() only_package=""
+install_missing=false json=false dry_run=false use_sccache=true feature_args=() positional=() only_package="" records=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --install-missing) install_missing=true ;;
     --json) json=true ;;
     --no-sccache) use_sccache=false ;;
-    --no-default-features) cargo_args+=(--no-default-features) ;;
-    --features) [ $# -ge 2 ] || die "--features needs a value" 2; cargo_args+=(--features "$2"); shift ;;
-    --features=*) cargo_args+=(--features "${1#--features=}") ;;
+    --dry-run) dry_run=true ;;
+    --no-default-features) feature_args+=(--no-default-features) ;;
+    --features) [ $# -ge 2 ] || die "--features needs a value" 2; feature_args+=(--features "$2"); shift ;;
+    --features=*) feature_args+=(--features "${1#--features=}") ;;
     --package) [ $# -ge 2 ] || die "--package needs a value" 2; only_package=$2; shift ;;
+    --check-record) [ $# -ge 2 ] || die "--check-record needs a file" 2; records+=("$2"); shift ;;
     -*) die "unknown option $1 (see --help)" 2 ;;
     *) positional+=("$1") ;;
   esac
@@ -103,6 +115,10 @@ if $install_missing; then ensure_toolchain; fi
 reproducible=false
 case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
 if $reproducible; then
+  exact_tools=true
+  # Python reads the machine's cargo configuration (scripts/cargo-config-check.py) and writes
+  # the archives: a fresh Debian container has none.
+  ensure_tools "$mode" python3
   reproducible_environment "$profile"
 elif $use_sccache && command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
   export RUSTC_WRAPPER=sccache
@@ -123,29 +139,49 @@ fi
 version=$(workspace_version)
 distrib=$(release_dir)
 
-# build PACKAGE TARGET: one cargo run, whose messages say where its artifacts are
+# build PACKAGE TARGET [CARGO_ARGS...]: one cargo run, whose messages say where its artifacts are
 # (target/<triple>/<profile's directory>/) and which packages it compiled for the target (not
 # host-only proc macros and build scripts): what the SBOM lists. Leaves the messages in $messages.
+# With --dry-run it prints the command instead.
 build() {
-  local command rustflags variables=()
-  command=$(cargo_build_command "$2")
+  local package=$1 target=$2 command rustflags variables=()
+  shift 2
+  command=$(cargo_build_command "$target")
   # cargo-zigbuild picks Zig's macOS version from its own environment, before cargo's [env]
   # reaches rustc: without this, Zig's newest.
   [ "$command" != zigbuild ] ||
     variables+=("MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-$(config_env MACOSX_DEPLOYMENT_TARGET)}")
   # The target's rustflags of .cargo/config.toml, which the reproducible builds' path remapping
   # (CARGO_ENCODED_RUSTFLAGS) would otherwise replace.
-  rustflags=$(target_setting "$2" rustflags)
-  if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ] && [ -n "$rustflags" ]; then
+  rustflags=$(target_setting "$target" rustflags)
+  local encoded=${CARGO_ENCODED_RUSTFLAGS:-}
+  if [ -n "$encoded" ] && [ -n "$rustflags" ]; then
     # shellcheck disable=SC2086 # one word per flag
-    variables+=("CARGO_ENCODED_RUSTFLAGS=$CARGO_ENCODED_RUSTFLAGS$(printf '\x1f%s' $rustflags)")
+    encoded=$encoded$(printf '\x1f%s' $rustflags)
   fi
-  env ${variables[@]+"${variables[@]}"} "${cargo[@]}" "$command" --locked --profile "$profile" --target "$2" -p "$1" \
-    ${cargo_args[@]+"${cargo_args[@]}"} --message-format=json-render-diagnostics >"$messages"
+  # Windows GNU: MinGW's dlltool cannot work in a path with a space (scripts/mingw-dlltool.sh
+  # moves its temporary files). Encoded, since the script's own path may hold a space: in every
+  # release-like build, and in others where the checkout's path has a space and no RUSTFLAGS
+  # would be overridden.
+  case "$target" in
+    *-windows-gnu)
+      if [ -n "$encoded" ] || { [[ $(pwd) == *" "* ]] && [ -z "${RUSTFLAGS:-}" ]; }; then
+        encoded=${encoded:+$encoded$'\x1f'}-C$'\x1f'dlltool=$(repo_root)/scripts/mingw-dlltool.sh
+      fi ;;
+  esac
+  [ "$encoded" = "${CARGO_ENCODED_RUSTFLAGS:-}" ] || variables+=("CARGO_ENCODED_RUSTFLAGS=$encoded")
+  local run=(env ${variables[@]+"${variables[@]}"} "${cargo[@]}" "$command" --locked --profile "$profile"
+    --target "$target" -p "$package" "$@" --message-format=json-render-diagnostics)
+  if $dry_run; then
+    printf '%q ' "${run[@]}" | sed 's/ $//'
+    echo
+    return
+  fi
+  "${run[@]}" >"$messages"
   [ "$command" != zigbuild ] || fix_macho_uuids "$messages"
   # (Paths with / or \ (Windows); the triple without slashes, which Git Bash would rewrite.)
   if [ "$profile" = dist ]; then
-    jq -n -c --arg target "$2" '[inputs | select(.reason == "compiler-artifact")
+    jq -n -c --arg target "$target" '[inputs | select(.reason == "compiler-artifact")
       | select(any(.filenames[]; gsub("\\\\"; "/") | contains("/" + $target + "/"))) | .package_id] | unique' \
       "$messages" >"$units"
   fi
@@ -161,48 +197,80 @@ report_file() {
     --argjson bytes "$bytes" '{$target, $profile, $kind, $path, $bytes}')")
 }
 
-if [ "$profile" = dist ]; then
+# A verifier's rebuild: this machine must be the one each given build record describes, before
+# anything is built (a rebuild elsewhere gives other bytes, and would not say why).
+for record in ${records[@]+"${records[@]}"}; do
+  $reproducible || die "--check-record goes with a release-like profile (dist), not $profile" 2
+  [ -f "$record" ] || die "no such build record: $record" 2
+  target=$(jq -r '.target // empty' "$record" 2>/dev/null) ||
+    die "$record is not a build record (JSON with a target)" 2
+  printf '%s\n' "${build_targets[@]}" | grep -x -F -- "$target" >/dev/null ||
+    die "$record is the record of $target, which this build does not build (${build_targets[*]})" 2
+  ensure_target_prerequisites "$mode" "$target"
+  differences=$(jq -n -r --slurpfile want "$record" --argjson have "$(build_record "$target")" '
+    def leaves: [paths(scalars) as $p | {key: ($p | map(tostring) | join(".")), value: getpath($p)}] | from_entries;
+    ($want[0] | leaves) as $w | ($have | leaves) as $h
+    | ($w + $h | keys_unsorted | unique)[]
+    | select($w[.] != $h[.])
+    | "  \(.): the release has \($w[.] // "nothing"), this machine \($h[.] // "nothing")"')
+  [ -z "$differences" ] ||
+    die "this machine differs from the build record $record, so it would not rebuild the release's bytes:
+$differences
+Install each Debian package at the release's version (apt-get install NAME=VERSION; Debian's
+snapshot archive has every version ever published), the pinned tools with --install-missing,
+and check out the release's commit."
+  log "this machine matches the build record $record"
+done
+
+release=false
+if [ "$profile" = dist ] && ! $dry_run; then
+  release=true
   # One build's release files, of one commit: several targets are built together ('all').
   rm -rf "$distrib"
   mkdir -p "$distrib"
 fi
 
 report=()
-messages=$(mktemp) units=$(mktemp) archive_files=$(mktemp)
-trap 'rm -f "$messages" "$units" "$archive_files"' EXIT
+messages=$(mktemp) units=$(mktemp)
+trap 'rm -f "$messages" "$units"' EXIT
 for target in "${build_targets[@]}"; do
   ensure_target_prerequisites "$mode" "$target"
-  : >"$archive_files"
+  archive_files=() # PATH NAME pairs
   for row in "${binaries[@]}"; do
     read -r package binary <<<"$row"
     log "building $package ($binary), profile $profile, for $target"
-    build "$package" "$target"
+    build "$package" "$target" ${feature_args[@]+"${feature_args[@]}"}
+    ! $dry_run || continue
     path=$(cargo_executable "$binary" <"$messages")
     if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no $binary"; fi
     report_file binary "$path"
-    if [ "$profile" = dist ]; then
-      make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json" ${cargo_args[@]+"${cargo_args[@]}"}
-      echo "$path $(basename "$path")" >>"$archive_files"
+    if $release; then
+      make_sbom "$package" "$target" "$units" "$distrib/tachikoma-$version-$target-$binary.cdx.json" ${feature_args[@]+"${feature_args[@]}"}
+      archive_files+=("$path" "$(basename "$path")")
     fi
   done
-  # The Node addon, in the release, named as napi-rs names its platform packages' files.
+  # The Node addon, in the release, named as napi-rs names its platform packages' files. It has
+  # no features of its own: --features and --no-default-features are the binaries'.
   platform=$(addon_platform "$target")
   if [ "$profile" = dist ] && [ -n "$platform" ]; then
     log "building tachikoma-native (the Node addon, tachikoma.$platform.node), profile $profile, for $target"
     build tachikoma-native "$target"
-    path=$(jq -r 'select(.reason == "compiler-artifact" and .target.name == "tachikoma_native")
-      | .filenames[] | select(test("\\.(so|dylib|dll)$"))' "$messages" | tail -n 1)
-    if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no Node addon"; fi
-    report_file addon "$path"
-    make_sbom tachikoma-native "$target" "$units" "$distrib/tachikoma-$version-$target-tachikoma.$platform.node.cdx.json" ${cargo_args[@]+"${cargo_args[@]}"}
-    echo "$path tachikoma.$platform.node" >>"$archive_files"
+    if ! $dry_run; then
+      path=$(jq -r 'select(.reason == "compiler-artifact" and .target.name == "tachikoma_native")
+        | .filenames[] | select(test("\\.(so|dylib|dll)$"))' "$messages" | tail -n 1)
+      if [ -z "$path" ] || [ ! -f "$path" ]; then die "cargo reported success but built no Node addon"; fi
+      report_file addon "$path"
+      make_sbom tachikoma-native "$target" "$units" "$distrib/tachikoma-$version-$target-tachikoma.$platform.node.cdx.json"
+      archive_files+=("$path" "tachikoma.$platform.node")
+    fi
   fi
-  if [ "$profile" = dist ]; then
-    make_archive "$target" "$archive_files"
-    report_file archive "$(cat "$archive_files")"
+  if $release; then
+    make_archive "$target" "${archive_files[@]}"
+    report_file archive "$distrib/$(release_archive "$target")"
+    build_record "$target" >"$distrib/$(release_record "$target")"
   fi
 done
-if [ "$profile" = dist ]; then
+if $release; then
   published=()
   for file in "$distrib"/*; do
     case "$file" in *.sha256 | */SHA256SUMS) ;; *) published+=("${file##*/}") ;; esac

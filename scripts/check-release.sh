@@ -18,8 +18,10 @@ same build as the other files of its target (macOS files, which cannot run here,
 commit and target); each file is what its target promises by its headers (ELF: architecture,
 musl static, glibc dynamic; PE: x86_64, Windows' DLLs only; Mach-O: architecture, minimum macOS,
 UUID, valid signature, system libraries only), stripped and free of build-machine paths; each SBOM is valid
-CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled in; the embedded
-cargo-auditable list omits none. Needs the targets' prerequisites (scripts/test.sh installs
+CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled in, and Rust's std, musl
+or MinGW-w64 where linked in; the embedded cargo-auditable list omits none; each build record
+names the commit, toolchain, pinned tools and C toolchain packages, and its pre-check
+(build-rust.sh --check-record) passes here and fails for a changed package version. Needs the targets' prerequisites (scripts/test.sh installs
 them). Ends with 'N passed, N failed'.
 USAGE
 }
@@ -104,13 +106,23 @@ check_format() {
 # check_sbom TARGET PACKAGE NAME PATH: the SBOM of PACKAGE's file NAME lists exactly the crates
 # cargo compiles into it, and the embedded cargo-auditable list omits none of them.
 check_sbom() {
-  local target=$1 package=$2 name=$3 path=$4 expected sbom problems audit
+  local target=$1 package=$2 name=$3 path=$4 expected sbom problems audit linked want
   expected=$(mktemp)
   compiled_crates "$package" "$target" >"$expected"
   sbom="$distrib/tachikoma-$version-$target-$name.cdx.json"
   if problems=$("$(tools_python)" scripts/check-sbom.py "$sbom" "$expected"); then
     pass "$target $name: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
   else fail "$target $name: $problems"; fi
+  # What is linked in besides crates is listed too: Rust's std at this toolchain's release, and
+  # musl in a musl file, MinGW-w64's runtime in a Windows GNU one.
+  linked=$(jq -c '[.components[] | select(.purl | startswith("pkg:cargo/") | not) | "\(.name) \(.version)"] | sort' "$sbom")
+  want=$(linked_components "$target" | jq -c 'map("\(.name) \(.version)") | sort')
+  if [ "$linked" = "$want" ] && jq -e --arg std "rust-std $(rustc_release)" --arg target "$target" '
+      index($std) != null
+      and (($target | endswith("-musl") | not) or any(.[]; startswith("musl ")))
+      and (($target | endswith("-windows-gnu") | not) or any(.[]; startswith("mingw-w64-x86-64-dev ")))' <<<"$linked" >/dev/null; then
+    pass "$target $name: SBOM lists what is linked in besides crates: $(jq -r 'join(", ")' <<<"$linked")"
+  else fail "$target $name: SBOM lists $linked linked in besides crates, want $want"; fi
   # The embedded dependency list (cargo-auditable), read by a real client. It cannot be exact
   # (cargo-auditable reads `cargo metadata`, see README): it must at least omit nothing.
   if audit=$(rust-audit-info "$path" | jq -r '.packages[] | select(.kind != "build") | "\(.name) \(.version)"' | LC_ALL=C sort -u) &&
@@ -166,11 +178,52 @@ check_target() {
   rm -rf "$unpacked"
 }
 
+# check_record TARGET: TARGET's build record names this commit, this toolchain, the pinned tools
+# the build ran and, for a target built with this machine's C toolchain, the packages holding it;
+# and README's pre-check (build-rust.sh --check-record) accepts it here and names a package
+# whose version differs.
+check_record() {
+  local target=$1 record edited stderr code=0 want=() commit program package
+  record=$distrib/$(release_record "$target")
+  commit=$(source_commit)
+  if jq -e --arg commit "$commit" --arg rustc "$(rustc -vV | head -n 1)" \
+    --arg auditable "$(tool_row cargo-auditable | awk '{ print $3 }')" --arg target "$target" '
+      .commit == $commit and .target == $target and .rust.rustc == $rustc
+      and .tools["cargo-auditable"] == $auditable and (.source_date_epoch | type) == "number"' "$record" >/dev/null; then
+    pass "$target: build record names this commit, toolchain and the pinned tools"
+  else fail "$target: build record $(jq -c . "$record" 2>&1 | head -c 600)"; fi
+  if [ "$(cargo_build_command "$target")" = build ] && [ -z "${IN_NIX_SHELL:-}" ]; then
+    # The packages of the programs the target's build runs (its C compilers, archiver, linker and
+    # the host's cc), as dpkg names them.
+    while read -r program; do
+      program=$(dpkg_owner "$(realpath "$(command -v "$program")")")
+      want+=("${program%%:*}") # the record names a package without its architecture
+    done < <(target_tools "$target"; echo cc)
+    if jq -e --args '.debian_packages as $p | $ARGS.positional | all(. as $name | $p[$name].version | type == "string")' \
+      "${want[@]}" <"$record" >/dev/null; then
+      pass "$target: build record lists the Debian packages of its C toolchain (${want[*]}, $(jq '.debian_packages | length' "$record") in all)"
+    else fail "$target: build record lacks one of ${want[*]}: $(jq -c .debian_packages "$record")"; fi
+  fi
+  [ "$target" = x86_64-unknown-linux-musl ] || return 0
+  if scripts/build-rust.sh --dry-run --check-record "$record" dist "$target" >/dev/null 2>&1; then
+    pass "$target: build-rust.sh --check-record accepts this machine for its build record"
+  else fail "$target: build-rust.sh --check-record refuses this machine for its own build record"; fi
+  edited=$(mktemp)
+  package=$(jq -r '.debian_packages | keys[0] // empty' "$record")
+  jq --arg p "$package" '.debian_packages[$p].version = "0.0.0-older"' "$record" >"$edited"
+  stderr=$(scripts/build-rust.sh --dry-run --check-record "$edited" dist "$target" 2>&1 >/dev/null) || code=$?
+  if [ -n "$package" ] && [ "$code" = 1 ] &&
+    grep -F "debian_packages.$package.version: the release has 0.0.0-older, this machine $(jq -r --arg p "$package" '.debian_packages[$p].version' "$record")" <<<"$stderr" >/dev/null; then
+    pass "$target: build-rust.sh --check-record refuses a machine whose $package differs, naming both versions"
+  else fail "$target: --check-record with another ${package:-(no package)} version: exit $code, $stderr"; fi
+  rm -f "$edited"
+}
+
 # The release files of TARGET.
 release_files() {
   local platform binary archive
   archive=$(release_archive "$1")
-  echo "$archive" "$archive.sha256"
+  echo "$archive" "$archive.sha256" "$(release_record "$1")"
   while read -r _ binary; do echo "tachikoma-$version-$1-$binary.cdx.json"; done < <(shipped_binaries)
   platform=$(addon_platform "$1")
   [ -z "$platform" ] || echo "tachikoma-$version-$1-tachikoma.$platform.node.cdx.json"
@@ -199,6 +252,6 @@ for target in $(targets); do [ -z "$(cargo_build_command "$target")" ] || built_
 if scripts/build-rust.sh dist all >/dev/null; then
   pass "scripts/build-rust.sh dist all"
   check_release_dir
-  for target in "${built_targets[@]}"; do check_target "$target"; done
+  for target in "${built_targets[@]}"; do check_target "$target"; check_record "$target"; done
 else fail "scripts/build-rust.sh dist all"; fi
 tally

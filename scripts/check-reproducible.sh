@@ -13,13 +13,18 @@ Builds HEAD with scripts/build-rust.sh dist TARGET... (default x86_64-unknown-li
 and compares every release file (archives, .sha256, SBOMs, SHA256SUMS) and the binaries:
 
   release runner                         outsider following README
-  shallow clone, detached HEAD           full clone, on a branch
+  shallow clone, detached HEAD           full clone, on a branch, owned by uid 4242 (as root)
   CI=true, GITHUB_ACTIONS=true           no CI variable
-  CARGO_HOME that does not exist yet     existing CARGO_HOME with its own config
-  no compiler wrapper                    RUSTC_WRAPPER=sccache and build.rustc-wrapper = sccache
+  CARGO_HOME that does not exist yet     existing CARGO_HOME whose config.toml sets rustflags,
+                                         build.incremental and build.rustc-wrapper = sccache
+  no compiler wrapper                    RUSTC_WRAPPER=sccache
+  no cargo config but the project's      a parent directory's .cargo/config.toml (alias, term)
   HOME without git config                HOME whose ~/.gitconfig sets core.abbrev = 12
+  plain environment                      a Nix dev shell's: IN_NIX_SHELL, CC, CXX, AR,
+                                         NIX_CFLAGS_COMPILE, per-target CC_/AR_/LINKER by path
   USER=runner, umask 0022                USER=outsider, umask 0077
-  one checkout path, one clock time      another path, minutes later
+  one checkout path, one clock time      a path with spaces (HOME, CARGO_HOME and TMPDIR too),
+                                         minutes later
 
 On a difference it shows what differs (diffoscope if installed). Also checks that no
 build-machine path is left in the binaries and that the outsider's sccache compiled nothing.
@@ -68,28 +73,71 @@ build runner "$runner/checkout" 0022 HOME="$runner/home" CARGO_HOME="$runner/car
 
 sleep 2 # the clock moves on, in case anything still reads it
 
-# The outsider: a full clone on a branch, an existing CARGO_HOME (downloaded crates reused) whose
-# config routes rustc through sccache, as does the environment, and a git config with another
-# hash abbreviation.
-outsider=$work/outsider
-mkdir -p "$outsider/home" "$outsider/cargo-home"
-git clone --quiet --no-local "$root" "$outsider/a/longer/path/checkout"
-git -C "$outsider/a/longer/path/checkout" checkout --quiet -B outsiders-branch
-printf '[core]\n\tabbrev = 12\n' >"$outsider/home/.gitconfig"
-printf '[build]\nrustc-wrapper = "sccache"\n' >"$outsider/cargo-home/config.toml"
-[ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$outsider/cargo-home/"
-build outsider "$outsider/a/longer/path/checkout" 0077 HOME="$outsider/home" CARGO_HOME="$outsider/cargo-home" \
-  RUSTC_WRAPPER=sccache SCCACHE_DIR="$outsider/sccache"
+# The outsider: a full clone on a branch, in a path with spaces (so are its HOME, CARGO_HOME and
+# temporary directory), owned by another user when this runs as root (a GitHub container job's
+# checkout); an existing CARGO_HOME (downloaded crates reused) whose config routes rustc through
+# sccache, as does the environment, and sets flags the build must override; a parent
+# directory's cargo config with settings that cannot change the bytes; a git config with another
+# hash abbreviation; and a Nix dev shell's environment: nixpkgs' stdenv CC, CXX and AR, its
+# compiler wrapper's flags, and per-target compilers by absolute path (this machine's, so the
+# toolchain is the same).
+outsider="$work/outsider"
+checkout="$outsider/a path with spaces/checkout"
+mkdir -p "$outsider/home dir" "$outsider/cargo home" "$outsider/tmp dir" "$outsider/a path with spaces/.cargo"
+git clone --quiet --no-local "$root" "$checkout"
+git -C "$checkout" checkout --quiet -B outsiders-branch
+printf '[core]\n\tabbrev = 12\n' >"$outsider/home dir/.gitconfig"
+cat >"$outsider/cargo home/config.toml" <<'CONFIG'
+[build]
+rustc-wrapper = "sccache"
+rustflags = ["-C", "target-cpu=native"]
+incremental = true
+jobs = 2
+
+[target.x86_64-unknown-linux-musl]
+rustflags = ["-C", "target-cpu=native"]
+
+[net]
+retry = 5
+CONFIG
+printf '[alias]\nxb = "build"\n\n[term]\ncolor = "never"\n' >"$outsider/a path with spaces/.cargo/config.toml"
+[ -d "$cargo_home/registry" ] && cp -a "$cargo_home/registry" "$outsider/cargo home/"
+if [ "$(id -u)" = 0 ]; then
+  chown -R 4242:4242 "$outsider/a path with spaces"
+  log "the outsider's checkout belongs to uid 4242; root builds it"
+else
+  log "not root: the outsider's checkout is not given to another user (the ownership condition needs root)"
+fi
+nix_like=(IN_NIX_SHELL=impure CC=gcc CXX=g++ AR=ar NIX_CFLAGS_COMPILE="-frandom-seed=outsider" NIX_LDFLAGS="")
+for target in "${build_targets[@]}"; do
+  [ "$(cargo_build_command "$target")" = build ] || continue
+  triple=${target//-/_}
+  compiler=$(config_env "CC_$triple")
+  compiler=$(command -v "${compiler:-cc}")
+  nix_like+=("CC_$triple=$compiler")
+  archiver=$(config_env "AR_$triple")
+  [ -z "$archiver" ] || nix_like+=("AR_$triple=$(command -v "$archiver")")
+  linker=$(target_setting "$target" linker)
+  [ -z "$linker" ] || nix_like+=("CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER=$(command -v "$linker")")
+done
+# The outsider's sccache server listens on a port of its own: a developer's own server (on the
+# default port) must neither serve this build nor answer for it below.
+sccache_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+build outsider "$checkout" 0077 HOME="$outsider/home dir" CARGO_HOME="$outsider/cargo home" \
+  TMPDIR="$outsider/tmp dir" RUSTC_WRAPPER=sccache SCCACHE_DIR="$outsider/sccache" \
+  SCCACHE_SERVER_PORT="$sccache_port" "${nix_like[@]}"
 
 # The outsider's ambient sccache must have compiled nothing: identical bytes alone would not show
 # it, since sccache does not always change them. (A server the build started is still running and
 # counts its requests; without one, a new server counts none.)
-requests=$(SCCACHE_DIR="$outsider/sccache" sccache --show-stats 2>/dev/null | awk '/^Compile requests / { print $3; exit }')
-SCCACHE_DIR="$outsider/sccache" sccache --stop-server >/dev/null 2>&1 || true
+export SCCACHE_DIR="$outsider/sccache" SCCACHE_SERVER_PORT=$sccache_port
+requests=$(sccache --show-stats 2>/dev/null | awk '/^Compile requests / { print $3; exit }')
+sccache --stop-server >/dev/null 2>&1 || true
+unset SCCACHE_DIR SCCACHE_SERVER_PORT
 if [ "${requests:-}" = 0 ]; then pass "the outsider's ambient sccache compiled nothing"
 else fail "the outsider's ambient sccache took ${requests:-an unknown number of} compile requests: release-like builds must not go through a wrapper"; fi
 
-a_root=$runner/checkout b_root=$outsider/a/longer/path/checkout
+a_root=$runner/checkout b_root=$checkout
 distrib=$(realpath -m --relative-to="$root" "$(release_dir)")
 files_a=$(cd "$a_root/$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
 files_b=$(cd "$b_root/$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)

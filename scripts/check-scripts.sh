@@ -185,7 +185,7 @@ printf '#!/bin/sh\nexit 0\n' >"$fake_home/bin/cargo-auditable"
 chmod +x "$fake_home/bin/cargo-auditable"
 printf '[v1]\n"cargo-auditable 0.0.1 (registry+https://github.com/rust-lang/crates.io-index)" = ["cargo-auditable"]\n' >"$fake_home/.crates.toml"
 expect_failure "build-rust: a cargo tool at another version" 1 \
-  "cargo-auditable $(tool_row cargo-auditable | awk '{ print $3 }') (pinned in scripts/tools.txt) is missing; run: cargo install --locked cargo-auditable --version" \
+  "cargo-auditable ($fake_home/bin/cargo-auditable) is version 0.0.1, not $(tool_row cargo-auditable | awk '{ print $3 }'), which scripts/tools.txt pins and a reproducible build needs; run: cargo install --locked cargo-auditable --version" \
   env CARGO_HOME="$fake_home" scripts/build-rust.sh dist
 # A release-like build of a source tree without git history and without SOURCE_DATE_EPOCH would
 # stamp the wall clock: refused.

@@ -34,29 +34,102 @@ workspace_version() {
   sed -n '/^\[workspace\.package\]$/,/^\[/s/^version = "\(.*\)"$/\1/p' "$(repo_root)/Cargo.toml"
 }
 
+# git ARGS..., stopping the script when git fails: git's own message (on stderr) comes first,
+# then which command it was. Never `2>/dev/null` on a git whose answer matters.
+git_checked() { git "$@" || die "git $* failed in $(pwd) (git's message is above)"; }
+
+# Whether the current directory is a git checkout of this source: a .git here or in a parent,
+# looked for in the file system rather than asked of git, so that a git that refuses the
+# checkout stops the script with git's own message instead of reading as "no history"; and the
+# checkout tracks Cargo.toml (a source tarball unpacked inside an unrelated repository, a home
+# directory under git, must not borrow its hash: build.rs decides alike).
+in_git_checkout() {
+  local dir
+  if ! command -v git >/dev/null 2>&1; then
+    log "git is missing: the commit of this source is not known"
+    return 1
+  fi
+  if [ -z "${GIT_DIR:-}" ]; then
+    dir=$(pwd -P)
+    until [ -e "$dir/.git" ]; do
+      [ -n "$dir" ] && [ "$dir" != / ] || return 1
+      dir=${dir%/*}
+    done
+  fi
+  git_checked rev-parse --show-toplevel >/dev/null
+  git ls-files --error-unmatch -- Cargo.toml >/dev/null 2>&1
+}
+
 # The commit the current directory's work tree is, in full, with "-dirty" when the tree differs
-# from it (changed or untracked files); fails without git history.
+# from it (changed or untracked files). Call it in a git checkout (in_git_checkout); a git that
+# fails stops the script with its own message.
 source_commit() {
-  local commit
-  commit=$(git rev-parse --verify -q HEAD 2>/dev/null) && [ -n "$commit" ] || return 1
-  if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit=$commit-dirty; fi
+  local commit status
+  commit=$(git_checked rev-parse --verify HEAD)
+  status=$(git_checked status --porcelain)
+  if [ -n "$status" ]; then commit=$commit-dirty; fi
   echo "$commit"
 }
+
+# Git answers for this checkout even when another user owns it: a GitHub container job runs as
+# root on the runner user's checkout, and git refuses that ("detected dubious ownership").
+# Running these scripts already runs this checkout's code (its build scripts too), so trusting
+# exactly this checkout, and nothing above or beside it, gives nothing away. GIT_CONFIG_COUNT is
+# git's command-line scope, where safe.directory counts; it reaches the build script's git too.
+trust_checkout() {
+  local root index=${GIT_CONFIG_COUNT:-0} i key value
+  root=$(cd "$(repo_root)" && pwd -P)
+  # Git for Windows compares its own form: C:/Users/...
+  if command -v cygpath >/dev/null 2>&1; then root=$(cygpath -m "$root"); fi
+  for ((i = 0; i < index; i++)); do
+    key=GIT_CONFIG_KEY_$i value=GIT_CONFIG_VALUE_$i
+    [ "${!key:-}" != safe.directory ] || [ "${!value:-}" != "$root" ] || return 0
+  done
+  export "GIT_CONFIG_KEY_$index=safe.directory" "GIT_CONFIG_VALUE_$index=$root" GIT_CONFIG_COUNT=$((index + 1))
+}
+trust_checkout
 
 # reproducible_environment PROFILE: sets up this shell for a build whose bytes depend only on the
 # commit and the pinned toolchain and tools (scripts/build-rust.sh, release-like profiles), or
 # fails naming what stands in the way. Run from the checkout's root.
 reproducible_environment() {
-  local ambient toolchain channel commit epoch cargo_home sysroot remaps mapping dir
+  local ambient toolchain channel commit epoch cargo_home sysroot remaps mapping dir configured refused variable
+  # A Nix dev shell is a toolchain of its own: its per-target variables (CC_<triple>,
+  # CARGO_TARGET_<TRIPLE>_LINKER, set for every target it builds) choose each target's
+  # compilers, and NIX_CFLAGS_COMPILE and the like belong to its compiler wrappers. What
+  # nixpkgs' stdenv exports besides (CC, CXX, AR for its own platform, MACOSX_DEPLOYMENT_TARGET
+  # on a Mac) would only override the per-target choice for some crates: left out, and said.
+  configured=$(config_env MACOSX_DEPLOYMENT_TARGET)
+  if [ -n "${IN_NIX_SHELL:-}" ]; then
+    for variable in CC CXX AR; do
+      [ -z "${!variable+set}" ] || { log "$variable=${!variable} (the Nix shell's stdenv) left out: each target's compiler is its CC_<triple>"; unset "$variable"; }
+    done
+    if [ -n "${MACOSX_DEPLOYMENT_TARGET:-}" ] && [ "$MACOSX_DEPLOYMENT_TARGET" != "$configured" ]; then
+      log "MACOSX_DEPLOYMENT_TARGET=$MACOSX_DEPLOYMENT_TARGET (the Nix shell's stdenv) left out: the release's macOS floor is $configured (.cargo/config.toml)"
+      unset MACOSX_DEPLOYMENT_TARGET
+    fi
+  fi
+  # The project's own value is no change.
+  [ "${MACOSX_DEPLOYMENT_TARGET:-}" != "$configured" ] || unset MACOSX_DEPLOYMENT_TARGET
   # What would change the bytes without being the commit is refused, never silently used:
   # compilers, their flags and cargo's settings from the environment. A per-target toolchain in
   # the environment (a Nix dev shell's CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) is the
   # machine's toolchain: used, and said. The compiler must be rust-toolchain.toml's.
-  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS|MACOSX_DEPLOYMENT_TARGET|TACHIKOMA_MUSL_MEMCPY)=' |
-    cut -d= -f1 | words || true)
+  ambient=$(env | grep -E '^(CC|CXX|AR|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|CRATE_CC_NO_DEFAULTS|(TARGET|HOST)_(CC|CXX|AR|CFLAGS|CXXFLAGS)|(CFLAGS|CXXFLAGS)_[a-z0-9_]+|RUSTC|RUSTC_LINKER|RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_TARGET_DIR|CARGO_BUILD_[A-Z_]+|CARGO_PROFILE_[A-Z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_RUSTFLAGS|MACOSX_DEPLOYMENT_TARGET|TACHIKOMA_MUSL_MEMCPY|CARGO_ALIAS_(AUDITABLE|ZIGBUILD|CYCLONEDX|TREE|METADATA)|CARGO_REGISTRIES_[A-Z0-9_]+_(INDEX|PROTOCOL)|CARGO_REGISTRY_INDEX)=' |
+    cut -d= -f1 | grep -v -x CARGO_BUILD_JOBS | words || true)
   # CARGO_INCREMENTAL=0 (CI caches set it) is what these profiles do anyway; 1 would change them.
   [ "${CARGO_INCREMENTAL:-0}" = 0 ] || ambient="$ambient CARGO_INCREMENTAL"
   [ -z "$ambient" ] || die "set in the environment, ${ambient# } would change the bytes of a reproducible $1 build; unset it"
+  # The same settings in a cargo configuration file of this machine (a parent directory's
+  # .cargo/config.toml, CARGO_HOME's config.toml) are refused too, by file and key; what cannot
+  # change the bytes, or is overridden below, passes (scripts/cargo-config-check.py).
+  cargo_home=${CARGO_HOME:-$HOME/.cargo}
+  if ! refused=$("$(tools_python)" "$(repo_root)/scripts/cargo-config-check.py" "$(pwd)" "$cargo_home"); then
+    [ -n "$refused" ] || die "scripts/cargo-config-check.py failed (its message is above)"
+    die "a cargo configuration file of this machine sets what would change the bytes of a reproducible $1 build:
+$refused
+move these settings out of the file (or build with profile dev, test or ci)"
+  fi
   toolchain=$(env | grep -E '^((CC|CXX|AR)_[a-z0-9_]+|CARGO_TARGET_[A-Z0-9_]+_LINKER)=' | cut -d= -f1 | words || true)
   [ -z "$toolchain" ] || log "toolchain from the environment: $toolchain (the bytes match builds with the same toolchain)"
   channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
@@ -67,10 +140,11 @@ reproducible_environment() {
   # The source's identity from git: the full commit hash (never an abbreviation, whose length
   # depends on the clone), "-dirty" when the work tree differs from it, and the commit's time.
   # Without git (a source tarball) both must be given.
-  if commit=$(source_commit); then
+  if in_git_checkout; then
+    commit=$(source_commit)
     [ -z "${TACHIKOMA_GIT_HASH:-}" ] || [ "$TACHIKOMA_GIT_HASH" = "$commit" ] ||
       die "TACHIKOMA_GIT_HASH=$TACHIKOMA_GIT_HASH is not this checkout ($commit); unset it"
-    epoch=$(git log -1 --format=%ct)
+    epoch=$(git_checked log -1 --format=%ct)
     [ -z "${SOURCE_DATE_EPOCH:-}" ] || [ "$SOURCE_DATE_EPOCH" = "$epoch" ] ||
       log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ignored: a reproducible build takes the commit's time ($epoch)"
     export TACHIKOMA_GIT_HASH=$commit SOURCE_DATE_EPOCH=$epoch
@@ -87,10 +161,11 @@ reproducible_environment() {
   # irreproducible (it compiled C with its server's environment, so __TIME__ ignored
   # SOURCE_DATE_EPOCH).
   export RUSTC_WRAPPER="" RUSTC_WORKSPACE_WRAPPER=""
+  # What these profiles do anyway, and it outranks a cargo configuration's build.incremental.
+  export CARGO_INCREMENTAL=0
   # Paths compiled into panic messages and debug info, made machine-independent, as the shell
   # names them and as they really are (a symlinked CARGO_HOME or checkout). cargo creates a new
   # CARGO_HOME itself; it must exist now for its path to be remapped.
-  cargo_home=${CARGO_HOME:-$HOME/.cargo}
   mkdir -p "$cargo_home"
   sysroot=$(rustc --print sysroot) || die "rustc cannot tell its sysroot"
   remaps=()
@@ -129,8 +204,12 @@ release_archive() {
   case "$(target_os "$1")" in windows) echo "$name.zip" ;; *) echo "$name.tar.gz" ;; esac
 }
 
+# The build record's file name for TARGET (build_record).
+release_record() { echo "tachikoma-$(workspace_version)-$1.buildinfo.json"; }
+
 # make_sbom PACKAGE TARGET UNITS OUT [CARGO_ARGS...]: the CycloneDX SBOM of PACKAGE built for
-# TARGET, listing exactly the crates compiled into it: cargo-cyclonedx's document (licenses,
+# TARGET, listing exactly the crates compiled into it, and what is linked in besides them
+# (linked_components): cargo-cyclonedx's document (licenses,
 # purls, hashes) reduced to the packages whose code the build compiled for TARGET (UNITS: a file
 # with their package ids, from cargo's own artifact messages; host-only proc macros and build
 # scripts are not in the binary). cargo-cyclonedx alone lists more, since `cargo metadata`
@@ -138,16 +217,25 @@ release_archive() {
 # `quinn?/ring`). It writes next to every member's manifest; those files are removed. Local
 # paths become /tachikoma, as in the binaries. Run from the workspace root.
 make_sbom() {
-  local package=$1 target=$2 units=$3 out=$4 name=tachikoma-sbom-$$ status=0
+  local package=$1 target=$2 units=$3 out=$4 name=tachikoma-sbom-$$ status=0 linked
   shift 4
+  linked=$(linked_components "$target")
   cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
     --target "$target" --override-filename "$name" "$@" &&
-    jq --slurpfile units "$units" '
+    jq --slurpfile units "$units" --argjson linked "$linked" '
       ($units[0]) as $keep
       | def kept: . as $ref | $keep | index($ref) != null;
       .components |= map(select(.["bom-ref"] | kept))
       | .dependencies |= map(select(.ref | kept) | if .dependsOn then .dependsOn |= map(select(kept)) else . end)
-      | walk(if type == "string" then split($root) | join("/tachikoma") else . end)
+      # (Package ids are URLs, whose paths cargo percent-encodes: a space is %20 there.)
+      | ($root | gsub("%"; "%25") | gsub(" "; "%20") | gsub("\""; "%22") | gsub("#"; "%23") | gsub("<"; "%3C")
+        | gsub(">"; "%3E") | gsub("\\?"; "%3F") | gsub("`"; "%60") | gsub("{"; "%7B") | gsub("}"; "%7D")) as $url_root
+      | walk(if type == "string" then split($root) | join("/tachikoma") | split($url_root) | join("/tachikoma") else . end)
+      # What is linked in besides crates: the binary (the root component) depends on it.
+      | ($linked | map(.["bom-ref"])) as $refs | .metadata.component["bom-ref"] as $binary
+      | .components += $linked
+      | .dependencies |= map(if .ref == $binary then .dependsOn = ((.dependsOn // []) + $refs) else . end)
+      | .dependencies += ($refs | map({ref: .}))
     ' --arg root "$(native_path "$(pwd -P)")" "crates/$package/$name.json" >"$out" || status=$?
   rm -f crates/*/"$name".json
   [ $status -eq 0 ] || return $status
@@ -167,25 +255,29 @@ fix_macho_uuids() {
   done < <(jq -r 'select(.reason == "compiler-artifact") | (.executable // empty), (.filenames[] | select(endswith(".dylib")))' "$1" | sort -u)
 }
 
-# make_archive TARGET FILES: the release archive of TARGET in the release directory, with its
-# .sha256: the files FILES lists ("path name-in-archive" lines: the binaries, the Node addon
-# where one ships), README and LICENSE; a .zip for Windows, else a .tar.gz, both reproducible
-# (scripts/make-archive.py, time SOURCE_DATE_EPOCH). FILES is left holding the archive's path.
+# make_archive TARGET PATH NAME [PATH NAME]...: the release archive of TARGET in the release
+# directory, with its .sha256: each file PATH under NAME (the binaries, the Node addon where one
+# ships), README and LICENSE; a .zip for Windows, else a .tar.gz, both reproducible
+# (scripts/make-archive.py, time SOURCE_DATE_EPOCH). Paths are arguments, never lines of text:
+# a checkout path may hold spaces.
 make_archive() {
-  local target=$1 files=$2 name stage path entry archive distrib python
+  local target=$1 name stage archive distrib python
+  shift
   archive=$(release_archive "$target") distrib=$(release_dir)
   name=${archive%.zip}
   name=${name%.tar.gz}
   stage=$(mktemp -d)
   mkdir "$stage/$name"
-  while read -r path entry; do cp "$path" "$stage/$name/$entry"; done <"$files"
+  while [ $# -ge 2 ]; do
+    cp "$1" "$stage/$name/$2"
+    shift 2
+  done
   cp "$(repo_root)/README.md" "$(repo_root)/LICENSE" "$stage/$name/"
   python=$(tools_python)
   "$python" "$(repo_root)/scripts/make-archive.py" "$distrib/$archive" "$SOURCE_DATE_EPOCH" "$stage/$name"
   rm -rf "$stage"
   # --text: "hash  name" on Windows too, whose sha256sum would mark binary mode ("hash *name").
   (cd "$distrib" && sha256sum --text -- "$archive" >"$archive.sha256")
-  echo "$distrib/$archive" >"$files"
 }
 
 # A target's setting as cargo sees it, as words: `linker` gives the linker, `runner` the runner
@@ -259,6 +351,155 @@ target_tools() {
     if [ -n "${!variable:-}" ]; then echo "${!variable}"
     else config_env "$variable"; fi
   } | awk '!seen[$0]++'
+}
+
+# ---------------------------------------------------------------------------------------------
+# What shapes a release's bytes besides the commit: the build record of each target and the
+# non-crate parts its SBOMs list.
+# ---------------------------------------------------------------------------------------------
+
+# The release of rustc, as rustup names it: 1.95.0.
+rustc_release() { rustc -vV | sed -n 's/^release: //p'; }
+
+# The files of this machine that shape TARGET's C and link output, one a line: each C compiler,
+# archiver and linker program the target uses, and what each compiler driver takes from
+# elsewhere (cc1, as, ld, libgcc, the C library's start files and archives). Nothing for a
+# target Zig links (a pinned tool).
+toolchain_files() {
+  local target=$1 program path query answer
+  [ "$(cargo_build_command "$target")" = build ] || return 0
+  { target_tools "$target"
+    case "$target" in *-windows-msvc) ;; *) echo cc ;; esac
+  } | awk '!seen[$0]++' | while read -r program; do
+    path=$(command -v "$program") || continue
+    # The program as named and as it really is: /usr/bin/musl-gcc is musl-tools', the script it
+    # links to musl-dev's; /usr/bin/aarch64-linux-gnu-gcc a metapackage's link to gcc-12's.
+    echo "$path"
+    realpath -- "$path"
+    for query in -print-prog-name=cc1 -print-prog-name=as -print-prog-name=ld -print-libgcc-file-name \
+      -print-file-name=crt1.o -print-file-name=crt2.o -print-file-name=crtbegin.o -print-file-name=libc.a \
+      -print-file-name=libmingwex.a -print-file-name=libpthread.a; do
+      answer=$("$path" "$query" 2>/dev/null) || continue
+      # A bare name is a program the driver runs from PATH (as, ld); a file it did not find is
+      # its bare name too.
+      case "$answer $query" in
+        /*) ;;
+        *" -print-prog-name="*) answer=$(command -v "$answer") || continue ;;
+        *) continue ;;
+      esac
+      [ ! -e "$answer" ] || realpath -- "$answer"
+    done
+  done | awk '!seen[$0]++'
+}
+
+# The Debian package that installed FILE (dpkg's "package: file" line, not a diversion's).
+dpkg_owner() {
+  local owner
+  owner=$(dpkg-query -S "$1" 2>/dev/null | grep -v '^diversion by ' | head -n 1) && [ -n "$owner" ] || return 1
+  owner=${owner%%: *}
+  echo "${owner%%, *}"
+}
+
+# What holds each FILE, one tab-separated line each, sorted: "debian NAME VERSION ARCHITECTURE"
+# for a file of a Debian package, "nix STORE-PATH" for one in the Nix store, else "file PATH
+# SHA256" (a macOS or Windows runner's compiler, one built by hand): what shaped the bytes is
+# named.
+package_of_files() {
+  local file real package version
+  for file in "$@"; do
+    real=$(realpath -- "$file")
+    case "$real" in
+      /nix/store/*) printf 'nix\t%s\n' "$(cut -d/ -f1-4 <<<"$real")"; continue ;;
+    esac
+    # The file as packaged: Debian 12's merged /usr makes /usr/bin/x and /bin/x one file.
+    if command -v dpkg-query >/dev/null 2>&1 &&
+      package=$(dpkg_owner "$file" || dpkg_owner "$real" || dpkg_owner "${real#/usr}"); then
+      dpkg-query -W -f='debian\t${Package}\t${Version}\t${Architecture}\n' "$package"
+    elif version=$("$real" --version 2>/dev/null </dev/null | head -n 1) && [ -n "$version" ]; then
+      # A program: what it says it is (a macOS /usr/bin/cc is a shim whose bytes say nothing).
+      printf 'file\t%s\t%s\n' "$file" "$version"
+    else
+      printf 'file\t%s\tsha256:%s\n' "$real" "$(sha256sum <"$real" | cut -d' ' -f1)"
+    fi
+  done | LC_ALL=C sort -u
+}
+
+# The version of musl in rustc's self-contained libc.a for TARGET, which a static musl binary
+# carries (musl's __libc_version, in its version.lo).
+musl_version() {
+  local libc
+  libc=$(posix_path "$(rustc --print target-libdir --target "$1")")/self-contained/libc.a
+  ar p "$libc" version.lo | strings | grep -m 1 -x -E '[0-9]+\.[0-9]+\.[0-9]+' ||
+    die "no musl version in $libc"
+}
+
+# The build record of TARGET (JSON on stdout), reproducible-builds.org's .buildinfo idea: what
+# this machine used that shapes the bytes, for a verifier to recreate: the system, the Rust
+# toolchain, every pinned tool the build ran, and every package that holds the target's C
+# compilers, linkers and C libraries. Run from the checkout's root, in a release-like build's
+# environment (SOURCE_DATE_EPOCH, TACHIKOMA_GIT_HASH).
+build_record() {
+  local target=$1 os tools=() program row package version files=()
+  if [ -r /etc/os-release ]; then os=$(. /etc/os-release && echo "${ID:-unknown} ${VERSION_ID:-}")
+  elif command -v sw_vers >/dev/null 2>&1; then os="macos $(sw_vers -productVersion)"
+  else os=$(uname -s); fi
+  for program in cargo-auditable cargo-cyclonedx $(target_tools "$target"); do
+    row=$(tool_row "$program") || continue
+    read -r _ package version _ <<<"$row"
+    [ "$version" = - ] || tools+=("$package $version")
+  done
+  # The archives are written by Python's zlib (scripts/make-archive.py).
+  tools+=("$("$(tools_python)" -c 'import sys, zlib; print("python", sys.version.split()[0]); print("zlib", zlib.ZLIB_RUNTIME_VERSION)')")
+  mapfile -t files < <(toolchain_files "$target")
+  {
+    printf '%s\n' "${tools[@]+"${tools[@]}"}"
+    echo --
+    [ ${#files[@]} -eq 0 ] || package_of_files "${files[@]}"
+  } | jq -R -n --arg target "$target" --arg version "$(workspace_version)" --arg commit "${TACHIKOMA_GIT_HASH:-unknown}" \
+    --arg epoch "$SOURCE_DATE_EPOCH" --arg os "${os% }" --arg host "$(host_target)" --arg rustc "$(rustc -vV | head -n 1)" \
+    --arg cargo "$(cargo -V)" '
+    [inputs] | index("--") as $split | (.[:$split] | map(split(" "))) as $tools
+    | (.[$split + 1:] | map(split("\t"))) as $packages
+    | {format: "tachikoma build record 1", version: $version, commit: $commit,
+       source_date_epoch: ($epoch | tonumber), target: $target,
+       build_system: {os: $os, host: $host},
+       rust: {rustc: $rustc, cargo: $cargo},
+       tools: ($tools | map({(.[0]): .[1]}) | add // {}),
+       debian_packages: ($packages | map(select(.[0] == "debian") | {(.[1]): {version: .[2], architecture: .[3]}}) | add // {}),
+       nix_store_paths: ($packages | map(select(.[0] == "nix") | .[1])),
+       other_files: ($packages | map(select(.[0] == "file") | {(.[1]): .[2]}) | add // {})}'
+}
+
+# The parts of TARGET's binaries that are not crates but are linked in, as CycloneDX components
+# (a JSON array): Rust's standard library at the toolchain's version; for musl, rustc's musl; for
+# Windows GNU, the MinGW-w64 runtime and libgcc archives, by their Debian packages.
+linked_components() {
+  local target=$1 release musl files=()
+  release=$(rustc_release)
+  {
+    jq -n -c --arg v "$release" '{type: "library", "bom-ref": "rust-std@\($v)", name: "rust-std", version: $v,
+      description: "The Rust standard library (core, alloc, std), linked statically",
+      purl: "pkg:generic/rust-std@\($v)"}'
+    case "$target" in
+      *-linux-musl)
+        musl=$(musl_version "$target")
+        jq -n -c --arg v "$musl" '{type: "library", "bom-ref": "musl@\($v)", name: "musl",
+          version: $v, description: "musl libc, linked statically (rustc'"'"'s self-contained libc.a)",
+          purl: "pkg:generic/musl@\($v)"}' ;;
+      *-windows-gnu)
+        local compiler
+        compiler=$(target_setting "$target" linker)
+        for file in libmingwex.a crt2.o libpthread.a; do files+=("$("$compiler" -print-file-name="$file")"); done
+        files+=("$("$compiler" -print-libgcc-file-name)")
+        package_of_files "${files[@]}" | while IFS=$'\t' read -r kind name version architecture; do
+          [ "$kind" = debian ] || die "$name: the MinGW-w64 runtime is named by its Debian package, and this is none"
+          jq -n -c --arg n "$name" --arg v "$version" --arg a "$architecture" '{type: "library",
+            "bom-ref": "\($n)@\($v)", name: $n, version: $v,
+            description: "MinGW-w64 runtime or libgcc, linked statically (Debian package)",
+            purl: "pkg:deb/debian/\($n)@\($v)?arch=\($a)"}'
+        done ;;
+    esac
+  } | jq -s -c .
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -354,6 +595,24 @@ cargo_tool_version() {
   awk -v package="\"$package" -v program="\"$program\"" '$1 == package && index($0, program) { print $2; exit }' "$root/.crates.toml"
 }
 
+# The version PROGRAM says it is (X.Y.Z, as `--version` prints it; a cargo subcommand run
+# directly wants its subcommand's name first), or nothing when it does not say.
+reported_version() {
+  local program=$1 text args
+  for args in "--version" "${program#cargo-} --version" "version"; do
+    # shellcheck disable=SC2086 # the words of args
+    text=$("$program" $args 2>/dev/null </dev/null) || continue
+    text=$(grep -o -m 1 -E '[0-9]+\.[0-9]+\.[0-9]+' <<<"$text") || continue
+    echo "$text"
+    return
+  done
+}
+
+# Release-like builds use exactly the pinned version of each tool (its output is in the bytes);
+# scripts/build-rust.sh sets this for them. Other uses take a tool of unknown version with a
+# warning (a Nix shell's, a distribution's).
+exact_tools=false
+
 # Where the PyPI tools live: a virtual environment of the scripts' own (Debian's python3 refuses
 # `pip install` outside one, PEP 668).
 tools_dir() { echo "${TACHIKOMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tachikoma}"; }
@@ -384,23 +643,31 @@ ensure_tools() {
     read -r source package version _ <<<"$row"
     case "$source" in
       debian) command -v "$program" >/dev/null 2>&1 && continue ;;
-      cargo)
-        found=$(cargo_tool_version "$program" "$package")
-        [ "$found" = "$version" ] && continue
-        # Present but not from cargo install (a Nix dev shell's, a distribution's): its version
-        # is not known, so it is used, with a warning; a known wrong version is refused.
-        if [ "$mode" = check ] && [ -z "$found" ] && command -v "$program" >/dev/null 2>&1; then
-          warn "$program is not the one scripts/tools.txt pins ($version): its version is unknown"
-          continue
-        fi ;;
-      pypi)
-        python_tools_current && continue
-        if [ "$mode" = check ] && command -v "$program" >/dev/null 2>&1; then
-          warn "$program is not from the scripts' Python environment: its version is unknown"
-          continue
+      cargo | pypi)
+        if [ "$source" = cargo ]; then
+          found=$(cargo_tool_version "$program" "$package")
+          [ "$found" = "$version" ] && continue
+        else
+          python_tools_current && continue
+          found=""
+        fi
+        # Present but not installed by these scripts (a Nix dev shell's, a distribution's): as
+        # good as the pinned one when it says it is that version; else used with a warning, but
+        # never by a release-like build. (One the scripts installed at another version is stale:
+        # refused.)
+        if command -v "$program" >/dev/null 2>&1 && [ -z "$found" ]; then
+          found=$(reported_version "$program")
+          [ "$found" != "$version" ] || continue
+          if [ "$mode" = check ] && ! $exact_tools; then
+            warn "$program ($(command -v "$program")) is not the one scripts/tools.txt pins ($version): it says ${found:-no version}"
+            continue
+          fi
         fi ;;
     esac
     if [ "$mode" != install ]; then
+      if command -v "$program" >/dev/null 2>&1; then
+        die "$program ($(command -v "$program")) is version ${found:-unknown}, not $version, which scripts/tools.txt pins$($exact_tools && echo " and a reproducible build needs"); run: $(install_command "$source" "$package" "$version")"
+      fi
       [ "$version" = - ] || program="$program $version (pinned in scripts/tools.txt)"
       die "$program is missing; run: $(install_command "$source" "$package" "$version")"
     fi
@@ -481,7 +748,21 @@ esac
 # Whether the active rustc has TARGET's standard library (rustup's toolchain or a Nix one).
 has_rust_std() {
   local dir
-  dir=$(rustc --print target-libdir --target "$1" 2>/dev/null) && compgen -G "$dir/libstd-*.rlib" >/dev/null
+  dir=$(rustc --print target-libdir --target "$1" 2>/dev/null) &&
+    compgen -G "$(posix_path "$dir")/libstd-*.rlib" >/dev/null
+}
+
+# PATH as bash's globs and tests take it: a Windows path as native programs print it (C:\a\b,
+# C:/a/b, \\?\C:\a\b) becomes Git Bash's /c/a/b, whose backslashes no longer escape a glob;
+# any other path is unchanged.
+posix_path() {
+  local prefix="\\\\?\\" path
+  path=${1#"$prefix"}
+  if [[ $path =~ ^([A-Za-z]):([\\/].*)?$ ]]; then
+    path=${BASH_REMATCH[2]//\\//}
+    path=/${BASH_REMATCH[1],,}${path:-/}
+  fi
+  printf '%s\n' "$path"
 }
 
 # ensure_target_prerequisites install|check TARGET: its std, its linker and its C compiler.

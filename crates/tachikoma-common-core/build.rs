@@ -144,27 +144,51 @@ impl GitRepo {
     /// some unrelated repository (a home directory, a vendor/ folder) must not borrow its hash.
     /// Until the package is added, the index is watched too, so `git add` is noticed.
     fn tracks_this_package(&self) -> bool {
+        // Failing is its answer for an untracked file: nothing to report.
         let tracked = self
-            .git(&["ls-files", "--error-unmatch", "--", "build.rs"])
-            .is_some();
+            .run_git(&["ls-files", "--error-unmatch", "--", "build.rs"])
+            .is_ok_and(|text| !text.is_empty());
         if !tracked {
             self.watch(self.path(&["rev-parse", "--git-path", "index"]));
         }
         tracked
     }
 
+    /// git's answer, or `None`. When git runs and fails for another reason than "not a
+    /// repository" (a checkout another user owns, a repository without commits), its own message
+    /// becomes a cargo warning: the build goes on with `unknown`, and the user learns why.
     fn git(&self, args: &[&str]) -> Option<String> {
+        match self.run_git(args) {
+            Ok(text) => (!text.is_empty()).then_some(text),
+            Err(message) => {
+                if !message.is_empty() && !message.contains("not a git repository") {
+                    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+                    println!(
+                        "cargo:warning=`git {}` failed, so the build metadata says {UNKNOWN}: {message}",
+                        args.join(" ")
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// git's trimmed standard output, or its standard error when it fails (empty when git
+    /// cannot run at all: no git is no error).
+    fn run_git(&self, args: &[&str]) -> Result<String, String> {
         let output = Command::new("git")
             .arg("-C")
             .arg(&self.manifest_dir)
             .args(args)
+            // Its messages in one language, so that "not a git repository" can be told apart.
+            .env("LC_ALL", "C")
             .output()
-            .ok()?;
-        if !output.status.success() {
-            return None;
+            .map_err(|_| String::new())?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
         }
-        let text = String::from_utf8(output.stdout).ok()?.trim().to_owned();
-        (!text.is_empty()).then_some(text)
     }
 
     fn path(&self, args: &[&str]) -> Option<PathBuf> {

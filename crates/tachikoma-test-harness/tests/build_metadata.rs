@@ -189,4 +189,19 @@ fn tarball_without_git_builds_and_says_unknown() {
         .success());
     let info = cli_info(&build.clone().env("PATH", path.to_str().unwrap()).run());
     assert_eq!(info["git_hash"], "unknown");
+
+    // Put under git but never committed (`git init` over the unpacked source): git's own
+    // message reaches the user as a cargo warning, and the hash says unknown. (A new
+    // SOURCE_DATE_EPOCH reruns the build script.)
+    git(&source, &["init", "--quiet"]);
+    git(&source, &["add", "--all"]);
+    let built = build.clone().env("SOURCE_DATE_EPOCH", "1").run();
+    assert_eq!(cli_info(&built)["git_hash"], "unknown");
+    assert!(
+        built
+            .stderr
+            .contains("`git rev-parse HEAD` failed, so the build metadata says unknown: fatal:"),
+        "{}",
+        built.stderr
+    );
 }
