@@ -51,7 +51,7 @@ let
   # The settings of .cargo/config.toml the Nix builds account for (see nixBuildSource): those
   # that only name Debian's cross toolchain ([target.<triple>] linker/runner, [env]
   # CC_/CXX_/AR_<triple>), [alias], and [env] MACOSX_DEPLOYMENT_TARGET, which the macOS packages
-  # pass to nixpkgs (darwinMinVersionHook).
+  # ask nixpkgs for (darwinMinVersionHook, which can only raise nixpkgs' own floor).
   isHandledSetting =
     path:
     let
@@ -80,8 +80,11 @@ rec {
   # The supported targets: the [target.<triple>] tables of .cargo/config.toml (parsed).
   targetsOf = cargoConfig: map describeTarget (attrNames cargoConfig.target);
 
-  # The Nix systems the flake has outputs for.
-  systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+  # The Nix systems the flake has outputs for: those the locked nixpkgs (26.11) builds for.
+  # x86_64-darwin is not among them: nixpkgs 26.11 dropped it (its release notes; flake-utils'
+  # `nix flake show --all-systems` reports such a system as an error). Intel Macs get the
+  # scripts' x86_64-apple-darwin release (README, "Targets").
+  systems = [ "x86_64-linux" "aarch64-linux" "aarch64-darwin" ];
 
   # Whether a Nix system ("x86_64-linux", "aarch64-darwin") builds a target: Linux systems build
   # every Linux target (natively or cross), a Mac its own architecture's macOS target (natively,
@@ -112,7 +115,9 @@ rec {
                 inherit (target) arch libc os static;
                 systems = filter (system: buildsOn system target) systems;
               }
-              // (if target.os == "darwin" then { macosMinVersion = cargoConfig.env.MACOSX_DEPLOYMENT_TARGET; } else { });
+              # What .cargo/config.toml asks for; the package's floor may be higher (nixpkgs'
+              # deployment target): its passthru.tachikoma.macosMinVersion says which.
+              // (if target.os == "darwin" then { requestedMacosMinVersion = cargoConfig.env.MACOSX_DEPLOYMENT_TARGET; } else { });
             })
             (filter keep (targetsOf cargoConfig))
         )

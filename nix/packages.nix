@@ -98,18 +98,28 @@ let
   # isStatic, so on these musl package sets (not pkgsStatic) it would link dynamically. crane's
   # cross-musl example sets it too. For the target only (CARGO_TARGET_<TRIPLE>_RUSTFLAGS), so
   # build scripts and proc macros stay host-native.
-  # macOS: the oldest version the binaries run on, .cargo/config.toml's MACOSX_DEPLOYMENT_TARGET
-  # (as the scripts build them), through nixpkgs' hook rather than the variable, which the
-  # darwin stdenv sets itself.
+  # macOS: the oldest version the binaries run on (macosFloor), through nixpkgs' hook rather than
+  # the variable, which the darwin stdenv sets itself.
   # Both the dependency build and the final build get these, so cargo's fingerprints match.
   targetArgs =
     entry:
     if entry.static then
       { "CARGO_TARGET_${nixLib.cargoEnvTriple entry.target}_RUSTFLAGS" = "-C target-feature=+crt-static"; }
     else if entry.os == "darwin" then
-      { buildInputs = [ (pkgsByTarget.${entry.target}.darwinMinVersionHook entry.macosMinVersion) ]; }
+      { buildInputs = [ (pkgsByTarget.${entry.target}.darwinMinVersionHook (macosFloor entry)) ]; }
     else
       { };
+
+  # The oldest macOS a darwin package runs on: .cargo/config.toml's MACOSX_DEPLOYMENT_TARGET (the
+  # scripts' release: 11.0) where nixpkgs allows it, else nixpkgs' own deployment target, since
+  # darwinMinVersionHook can only raise that, never lower it (nixpkgs 25.11 and later: 14.0).
+  # checks.macos-floor reads it from the built binaries.
+  macosFloor =
+    entry:
+    let
+      nixpkgsFloor = pkgsByTarget.${entry.target}.stdenv.hostPlatform.darwinMinVersion;
+    in
+    if builtins.compareVersions entry.requestedMacosMinVersion nixpkgsFloor > 0 then entry.requestedMacosMinVersion else nixpkgsFloor;
 
   # dist binaries carry their dependency list for `cargo audit bin`, as the scripts' dist does
   # (cargo-auditable; the build machine's, since it runs there). Its wrapper takes the profile
@@ -124,9 +134,13 @@ let
   # The commit reaches build.rs only here, in the final derivations: in a dependency derivation it
   # would change its hash on every commit and rebuild every dependency. No branch is passed
   # (release-like builds report "unknown"; the sandbox has no .git anyway) and CI is not set.
+  # The commit time goes in a variable only our build script reads: SOURCE_DATE_EPOCH stays
+  # stdenv's constant, as in the dependency derivation, since the cc crate makes cargo rerun the
+  # build scripts of ring and libmimalloc-sys (and recompile everything above them) when it
+  # changes.
   revisionEnv = {
     TACHIKOMA_GIT_HASH = revision.hash;
-    SOURCE_DATE_EPOCH = toString revision.time;
+    TACHIKOMA_SOURCE_DATE_EPOCH = toString revision.time;
   };
 
   # The dependencies of exactly the given cargo runs, for the given profile and target: the same
@@ -178,7 +192,8 @@ let
           inherit (entry) profile target;
           shipped = shippedBinaries;
           cargoRuns = runs;
-        };
+        }
+        // (if entry.os == "darwin" then { macosMinVersion = macosFloor entry; } else { });
       }
       // extraArgs
     );
@@ -269,6 +284,28 @@ let
         touch "$out"
       '');
 
+  # The darwin dist binaries and the Node addon need no newer macOS than their packages say
+  # (macosFloor): the minimum in their LC_BUILD_VERSION (scripts/macho.py, as the scripts'
+  # release check reads it).
+  macosFloorCheck =
+    let
+      macho = pkgs.writeText "macho.py" (builtins.readFile ../scripts/macho.py);
+      check = file: floor: ''
+        minos=$(python3 ${macho} info "${file}" | jq -r .minos)
+        [ "$minos" = "${floor}" ] || { echo "${file}: needs macOS $minos, its package says ${floor}" >&2; exit 1; }
+      '';
+      dist = hostName "dist";
+    in
+    pkgs.runCommand "tachikoma-macos-floor"
+      {
+        nativeBuildInputs = [ (pkgs.python3.withPackages (_: [ ])) pkgs.jq ];
+      }
+      (builtins.concatStringsSep "" (map (s: check "${binaries.${dist}}/bin/${s.binary}" (macosFloor matrix.${dist})) shipped)
+        + check "${node-addon}/lib/tachikoma.node" (macosFloor matrix.${hostName "release"})
+        + ''
+        touch "$out"
+      '');
+
   checks = {
     clippy = hostCraneLib.cargoClippy (checkArgs // { cargoClippyExtraArgs = "--all-targets -- --deny warnings"; });
     doc = hostCraneLib.cargoDoc (checkArgs // { env.RUSTDOCFLAGS = "--deny warnings"; });
@@ -317,8 +354,8 @@ let
     );
     dist = binaries.${hostName "dist"};
   }
-  # Static musl binaries are Linux's.
-  // (if pkgs.stdenv.hostPlatform.isLinux then { dist-musl-static = distMuslStatic; } else { });
+  # Static musl binaries are Linux's; the macOS floor is a Mac's.
+  // (if pkgs.stdenv.hostPlatform.isLinux then { dist-musl-static = distMuslStatic; } else { macos-floor = macosFloorCheck; });
 in
 {
   inherit checks;

@@ -38,10 +38,10 @@ let
     "release-x86_64-musl"
   ];
   macNames = arch: map (profile: "${profile}-${arch}-darwin") [ "bench" "ci" "dev" "dist" "release" ];
-  matrixNames = sort (linuxNames ++ macNames "x86_64" ++ macNames "aarch64");
+  matrixNames = sort (linuxNames ++ macNames "aarch64");
   systems = [ "x86_64-linux" "aarch64-linux" ];
+  # x86_64-darwin: not a system of the locked nixpkgs (nix/lib.nix).
   macs = {
-    x86_64-darwin = "x86_64";
     aarch64-darwin = "aarch64";
   };
   allSystems = systems ++ attrNames macs;
@@ -210,13 +210,26 @@ let
         in
         dist.fakeTarget == "${arch}-apple-darwin"
         && dist.pname == "tachikoma-dist-${arch}-darwin"
-        && map (i: i.name) dist.buildInputs == [ "darwin-min-version-hook-11.0" ]
-        && map (i: i.name) (deps dist).buildInputs == [ "darwin-min-version-hook-11.0" ]
+        # nixpkgs' floor (14.0), above .cargo/config.toml's 11.0, which the hook cannot lower.
+        && map (i: i.name) dist.buildInputs == [ "darwin-min-version-hook-14.0" ]
+        && map (i: i.name) (deps dist).buildInputs == [ "darwin-min-version-hook-14.0" ]
+        && dist.tachikoma.macosMinVersion == "14.0"
+        && !(x86.dist-x86_64-gnu.tachikoma ? macosMinVersion)
         && !(dist ? "CARGO_TARGET_${nixLib.cargoEnvTriple "${arch}-apple-darwin"}_RUSTFLAGS")
         && same dist.fakePkgs p.default.fakePkgs
         && p.default == dist
         && lines p.node-addon.postInstall == [ "mv \"$out/lib/libtachikoma_native.dylib\" \"$out/lib/tachikoma.node\"" ]
-        && attrNames out.checks.${system} == [ "audit" "clippy" "deny" "dist" "doc" "fmt" "hakari" "tests" ]
+        && attrNames out.checks.${system} == [ "audit" "clippy" "deny" "dist" "doc" "fmt" "hakari" "macos-floor" "tests" ]
+        # The floor the package states is what its binaries must say (LC_BUILD_VERSION).
+        && out.checks.${system}.macos-floor.buildCommand == builtins.concatStringsSep ""
+          (map
+            (file: ''
+              minos=$(python3 /nix/store/${builtins.substring 0 32 (builtins.hashString "sha256" (builtins.toJSON (builtins.readFile ../scripts/macho.py)))}-macho.py info "${file}" | jq -r .minos)
+              [ "$minos" = "14.0" ] || { echo "${file}: needs macOS $minos, its package says 14.0" >&2; exit 1; }
+            '')
+            [ "${dist.outPath}/bin/tachikoma" "${dist.outPath}/bin/tachikoma-server" "${p.node-addon.outPath}/lib/tachikoma.node" ]) + ''
+          touch "$out"
+        ''
       )
       (attrNames macs);
 
@@ -238,10 +251,13 @@ let
       && p.CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS or null == "-C target-feature=+crt-static"
       && map (t: t.outPath) p.nativeBuildInputs == [ "/nix/store/fake-cargo-auditable-on-x86_64-unknown-linux-gnu" ]
       && p.TACHIKOMA_GIT_HASH == "0123456789abcdef0123456789abcdef01234567"
-      && p.SOURCE_DATE_EPOCH == "1700000000"
+      && p.TACHIKOMA_SOURCE_DATE_EPOCH == "1700000000"
       && !p.doCheck
       && p.meta.mainProgram == "tachikoma"
-      && d.name == "tachikoma-dist-x86_64-musl-deps-0.0.0"
+      # A cross build's name carries its host platform, as nixpkgs' mkDerivation makes it.
+      && d.name == "tachikoma-dist-x86_64-musl-deps-x86_64-unknown-linux-musl-0.0.0"
+      && p.name == "tachikoma-dist-x86_64-musl-x86_64-unknown-linux-musl-${version}"
+      && x86.dist-x86_64-gnu.name == "tachikoma-dist-x86_64-gnu-${version}"
       && d.buildPhaseCargoCommand == ''
         cargo auditable build --profile dist --locked -p tachikoma-cli
         cargo auditable build --profile dist --locked -p tachikoma-server
@@ -351,7 +367,10 @@ let
             && d.version == "0.0.0"
             && d.fakeProfile == p.fakeProfile
             && d.fakeTarget == p.fakeTarget
-            && d.environment == removeAttrs p.environment [ "TACHIKOMA_GIT_HASH" "SOURCE_DATE_EPOCH" ]
+            # Every variable both builds see is the same but the two only our build script
+            # reads: cargo then finds every dependency of the package build up to date.
+            && d.environment == removeAttrs p.environment [ "TACHIKOMA_GIT_HASH" "TACHIKOMA_SOURCE_DATE_EPOCH" ]
+            && !(p.environment ? SOURCE_DATE_EPOCH)
             && !d.doCheck
             && d.tachikoma.cargoRuns == p.tachikoma.cargoRuns
             && lines d.buildPhaseCargoCommand == map (run: "${command} ${run}") p.tachikoma.cargoRuns
@@ -361,6 +380,8 @@ let
             && rustflags d == rustflags p
             && (rustflags p == "-C target-feature=+crt-static") == (builtins.match ".*-musl" p.fakeTarget != null)
             && d.nativeBuildInputs == p.nativeBuildInputs
+            # Build inputs' setup hooks export variables too (the macOS deployment target).
+            && (d.buildInputs or [ ]) == (p.buildInputs or [ ])
             && d.cargoVendorDir == p.cargoVendorDir
             && same p.fakeCraneLib d.fakeCraneLib
           )
@@ -372,7 +393,7 @@ let
       x86.release-x86_64-gnu.TACHIKOMA_GIT_HASH == "0123456789abcdef0123456789abcdef01234567"
       && outDirty.packages.x86_64-linux.release-x86_64-gnu.TACHIKOMA_GIT_HASH == "0123456789abcdef0123456789abcdef01234567-dirty"
       && outNoRevision.packages.x86_64-linux.release-x86_64-gnu.TACHIKOMA_GIT_HASH == "unknown"
-      && outOtherCommit.packages.x86_64-linux.release-x86_64-gnu.SOURCE_DATE_EPOCH == "1800000000"
+      && outOtherCommit.packages.x86_64-linux.release-x86_64-gnu.TACHIKOMA_SOURCE_DATE_EPOCH == "1800000000"
       && !(x86.release-x86_64-gnu ? TACHIKOMA_GIT_BRANCH)
       && !(x86.release-x86_64-gnu ? CI);
 
@@ -383,6 +404,7 @@ let
           (
             d:
             !(d ? TACHIKOMA_GIT_HASH)
+            && !(d ? TACHIKOMA_SOURCE_DATE_EPOCH)
             && !(d ? SOURCE_DATE_EPOCH)
             && !(builtins.elem rev (builtins.attrValues (builtins.mapAttrs (_: v: if builtins.isString v then v else "") d)))
           )

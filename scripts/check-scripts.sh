@@ -34,20 +34,29 @@ if [ -n "$toolchain_targets" ] && [ "$toolchain_targets" = "$(targets | sort)" ]
   pass "rust-toolchain.toml installs every target of .cargo/config.toml"
 else fail "rust-toolchain.toml targets ($toolchain_targets) differ from .cargo/config.toml ($(targets | words))"; fi
 
-# Building one package after another must not rebuild shared dependencies: every dependency
-# the CLI, the server and the addon share must have the same features in each (the
-# workspace-hack crate unifies them; cargo-hakari keeps it current).
+# The workspace-hack unifies features for the platforms .config/hakari.toml lists: every
+# supported target (hakari cannot read .cargo/config.toml, so the list stands twice).
+hakari_platforms=$(sed -n '/^platforms = \[/,/^\]/s/^ *"\([^"]*\)",*$/\1/p' .config/hakari.toml | sort)
+if [ -n "$hakari_platforms" ] && [ "$hakari_platforms" = "$(targets | sort)" ]; then
+  pass ".config/hakari.toml unifies features for every target of .cargo/config.toml"
+else fail ".config/hakari.toml platforms ($(words <<<"$hakari_platforms")) differ from .cargo/config.toml ($(targets | words))"; fi
+
+# Building one package after another must not rebuild shared dependencies: on every target,
+# every dependency the CLI, the server and the addon share must have the same features in each
+# (the workspace-hack crate unifies them; cargo-hakari keeps it current).
 dependency_features() {
-  cargo tree -q --locked -p "$1" -e normal -f '{p}|{f}' --prefix none --no-dedupe |
+  cargo tree -q --locked -p "$1" --target "$2" -e normal -f '{p}|{f}' --prefix none --no-dedupe |
     sed 's/ (\*)$//; s/ (proc-macro)$//' | grep -v '^tachikoma' | sort -u
 }
 packages=(tachikoma-cli tachikoma-server tachikoma-native)
-for ((i = 0; i < ${#packages[@]}; i++)); do
-  for ((j = i + 1; j < ${#packages[@]}; j++)); do
-    a=${packages[$i]} b=${packages[$j]}
-    differing=$(join -t'|' <(dependency_features "$a") <(dependency_features "$b") | awk -F'|' '$2 != $3 { print $1 }')
-    if [ -z "$differing" ]; then pass "$a and $b build shared dependencies with the same features"
-    else fail "$a and $b build these shared dependencies with different features: $(words <<<"$differing")"; fi
+for target in $(targets); do
+  for ((i = 0; i < ${#packages[@]}; i++)); do
+    for ((j = i + 1; j < ${#packages[@]}; j++)); do
+      a=${packages[$i]} b=${packages[$j]}
+      differing=$(join -t'|' <(dependency_features "$a" "$target") <(dependency_features "$b" "$target") | awk -F'|' '$2 != $3 { print $1 }')
+      if [ -z "$differing" ]; then pass "$target: $a and $b build shared dependencies with the same features"
+      else fail "$target: $a and $b build these shared dependencies with different features: $(words <<<"$differing")"; fi
+    done
   done
 done
 
@@ -193,12 +202,17 @@ tarball=$(mktemp -d)
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar -x -C "$tarball"
 expect_failure "build-rust: reproducible build without git or SOURCE_DATE_EPOCH" 1 "set SOURCE_DATE_EPOCH" \
   env -u SOURCE_DATE_EPOCH GIT_CEILING_DIRECTORIES="$tarball" "$tarball/scripts/build-rust.sh" release
+# nix-build.sh: an evaluation that fails stops it with Nix's own error, not "no packages".
+echo '{ broken' >"$tarball/nix/matrix.nix"
+expect_failure "nix-build: a failing evaluation shows Nix's error" 1 "error: syntax error" "$tarball/scripts/nix-build.sh" dist
 rm -rf "$fake_home" "$tarball"
 # What would change a reproducible build's bytes without being the commit is refused.
 expect_failure "build-rust: C flags in the environment of a reproducible build" 1 "CFLAGS would change the bytes" \
   env CFLAGS=-O0 scripts/build-rust.sh release
 expect_failure "build-rust: CARGO_INCREMENTAL=1 in the environment of a reproducible build" 1 "CARGO_INCREMENTAL would change the bytes" \
   env CARGO_INCREMENTAL=1 scripts/build-rust.sh release
+expect_failure "build-rust: TACHIKOMA_SOURCE_DATE_EPOCH in the environment of a reproducible build" 1 \
+  "TACHIKOMA_SOURCE_DATE_EPOCH would change the bytes" env TACHIKOMA_SOURCE_DATE_EPOCH=1 scripts/build-rust.sh release
 # MSVC's static C runtime is the target's rustflags, which build-rust.sh carries into
 # release-like builds (their CARGO_ENCODED_RUSTFLAGS would drop them otherwise).
 if [ "$(target_setting x86_64-pc-windows-msvc rustflags)" = "-C target-feature=+crt-static" ]; then

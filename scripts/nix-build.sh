@@ -14,9 +14,14 @@ profile=$1
 cd "$(repo_root)"
 command -v nix >/dev/null 2>&1 || die "nix is missing: https://nixos.org/download"
 # The package names come from nix/matrix.nix, the same matrix the flake builds: this system's.
-system=$(nix --extra-experimental-features nix-command eval --impure --raw --expr builtins.currentSystem)
-mapfile -t packages < <(nix --extra-experimental-features nix-command eval --raw --file nix/matrix.nix \
-  --apply "m: builtins.concatStringsSep \"\\n\" (builtins.filter (n: m.\${n}.profile == \"$profile\" && builtins.elem \"$system\" m.\${n}.systems) (builtins.attrNames m))")
+# Pure evaluation needs no store: the dummy one lets a user without a Nix daemon evaluate too.
+system=$(nix --extra-experimental-features nix-command --store dummy:// eval --impure --raw --expr builtins.currentSystem)
+# Into a variable first: an evaluation that fails stops the script with Nix's own error (a
+# process substitution would hide it and read as "no packages").
+names=$(nix --extra-experimental-features nix-command --store dummy:// eval --raw --file nix/matrix.nix \
+  --apply "m: builtins.concatStringsSep \"\\n\" (builtins.filter (n: m.\${n}.profile == \"$profile\" && builtins.elem \"$system\" m.\${n}.systems) (builtins.attrNames m))") ||
+  die "nix could not evaluate nix/matrix.nix (its error is above)"
+mapfile -t packages < <(sed '/^$/d' <<<"$names")
 [ ${#packages[@]} -gt 0 ] ||
   die "no packages for profile '$profile'; the profiles of Cargo.toml are: $(profiles | words)" 2
 log "nix build ${packages[*]}"

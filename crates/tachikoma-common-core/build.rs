@@ -23,6 +23,7 @@ fn main() {
         "TACHIKOMA_GIT_HASH",
         "TACHIKOMA_GIT_BRANCH",
         "SOURCE_DATE_EPOCH",
+        "TACHIKOMA_SOURCE_DATE_EPOCH",
         "CI",
         "TACHIKOMA_PROFILE",
     ] {
@@ -212,13 +213,21 @@ impl GitRepo {
     }
 }
 
-/// `SOURCE_DATE_EPOCH` (reproducible builds) when set, else now. A malformed value fails the
+/// `TACHIKOMA_SOURCE_DATE_EPOCH`, else `SOURCE_DATE_EPOCH` (reproducible builds), else now. The
+/// first is the commit time for this crate alone: the Nix packages pass it so that
+/// `SOURCE_DATE_EPOCH`, which the cc crate makes other build scripts watch (ring's,
+/// libmimalloc-sys's), stays what crane's dependency build had. A malformed value fails the
 /// build rather than stamping a wrong time, as the reproducible-builds specification asks.
 fn build_time() -> String {
-    let secs = match env_value("SOURCE_DATE_EPOCH") {
+    let variable = if env_value("TACHIKOMA_SOURCE_DATE_EPOCH").is_some() {
+        "TACHIKOMA_SOURCE_DATE_EPOCH"
+    } else {
+        "SOURCE_DATE_EPOCH"
+    };
+    let secs = match env_value(variable) {
         Some(value) => value.parse::<i64>().unwrap_or_else(|_| {
             fail(&format!(
-                "SOURCE_DATE_EPOCH must be an integer number of seconds, got {value:?}"
+                "{variable} must be an integer number of seconds, got {value:?}"
             ))
         }),
         None => SystemTime::now()

@@ -85,6 +85,9 @@ let
         };
         isLinux = !darwin;
         isDarwin = darwin;
+        # The default deployment target of nixpkgs 25.11 and later (apple-sdk 14.4), the oldest
+        # macOS its darwin packages run on: darwinMinVersionHook can raise it, never lower it.
+        darwinMinVersion = if darwin then "14.0" else fail "nixpkgs" "darwinMinVersion of a Linux platform";
         isMusl = abi == "musl";
         isMinGW = false;
         isStatic = false;
@@ -563,14 +566,18 @@ let
           let
             attrs = defaults // args;
             # A variable the derivation sets wins over crane's cross environment.
-            environment = craneLib.crossEnv // filterAttrs (n: v: isEnvName n && v != "") args;
+            # (mkDerivation's `env` attribute sets variables too.)
+            environment = craneLib.crossEnv // (args.env or { }) // filterAttrs (n: v: isEnvName n && v != "") args;
             identity = {
               inherit kind;
               args = builtins.removeAttrs attrs [ "passthru" "meta" ];
               crossEnv = craneLib.crossEnv;
               toolchain = toolchain.outPath;
             };
-            name = "${attrs.pname}${attrs.pnameSuffix or ""}-${attrs.version}";
+            # As nixpkgs' mkDerivation names it: a cross build's host platform after the pname.
+            hostSuffix =
+              if pkgs.stdenv.hostPlatform.config == pkgs.stdenv.buildPlatform.config then "" else "-${pkgs.stdenv.hostPlatform.config}";
+            name = "${attrs.pname}${attrs.pnameSuffix or ""}${hostSuffix}-${attrs.version}";
           in
           if toolchain == null then
             fail "crane" "${kind}: crane's own toolchain in use (overrideToolchain was not called)"

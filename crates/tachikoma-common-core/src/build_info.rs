@@ -13,7 +13,8 @@ pub struct BuildInfo {
     /// Git branch: `TACHIKOMA_GIT_BRANCH` when set, else git's, else `unknown` (also on a
     /// detached HEAD, and in release-like builds made by scripts/build-rust.sh, which set it so).
     pub git_branch: &'static str,
-    /// When the build script ran (or `SOURCE_DATE_EPOCH`), RFC 3339 UTC.
+    /// When the build script ran (or `TACHIKOMA_SOURCE_DATE_EPOCH`, else `SOURCE_DATE_EPOCH`),
+    /// RFC 3339 UTC.
     pub build_time: &'static str,
     /// The target triple compiled for.
     pub target: &'static str,

@@ -178,6 +178,7 @@ impl CargoBuild {
             "TACHIKOMA_GIT_HASH",
             "TACHIKOMA_GIT_BRANCH",
             "SOURCE_DATE_EPOCH",
+            "TACHIKOMA_SOURCE_DATE_EPOCH",
         ]
         .into_iter()
         .map(|k| (k.to_owned(), None))

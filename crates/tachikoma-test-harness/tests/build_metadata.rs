@@ -99,6 +99,17 @@ fn git_clone_hash_follows_commits_and_checkouts() {
     let info = cli_info(&build.clone().args(["--features", "claude,mimalloc"]).run());
     assert_eq!(info["features"], serde_json::json!(["claude", "mimalloc"]));
 
+    // TACHIKOMA_SOURCE_DATE_EPOCH wins over SOURCE_DATE_EPOCH (the Nix packages keep the
+    // dependency build's SOURCE_DATE_EPOCH and pass the commit time so).
+    let info = cli_info(
+        &build
+            .clone()
+            .env("SOURCE_DATE_EPOCH", "0")
+            .env("TACHIKOMA_SOURCE_DATE_EPOCH", "86400")
+            .run(),
+    );
+    assert_eq!(info["build_time"], "1970-01-02T00:00:00Z");
+
     // SOURCE_DATE_EPOCH alone; a malformed one fails the build with a clear message.
     let info = cli_info(&build.clone().env("SOURCE_DATE_EPOCH", "1700000000").run());
     assert_eq!(info["build_time"], "2023-11-14T22:13:20Z");
