@@ -115,7 +115,7 @@ if $install_missing; then ensure_toolchain; fi
 reproducible=false
 case "$profile" in dev | test | ci) ;; *) reproducible=true ;; esac
 if $reproducible; then
-  exact_tools=true
+  require_pinned_tools
   # Python reads the machine's cargo configuration (scripts/cargo-config-check.py) and writes
   # the archives: a fresh Debian container has none.
   ensure_tools "$mode" python3

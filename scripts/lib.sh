@@ -608,10 +608,11 @@ reported_version() {
   done
 }
 
-# Release-like builds use exactly the pinned version of each tool (its output is in the bytes);
-# scripts/build-rust.sh sets this for them. Other uses take a tool of unknown version with a
-# warning (a Nix shell's, a distribution's).
+# Release-like builds use exactly the pinned version of each tool (its output is in the bytes):
+# scripts/build-rust.sh calls require_pinned_tools for them. Other uses take a tool of unknown
+# version with a warning (a Nix shell's, a distribution's).
 exact_tools=false
+require_pinned_tools() { exact_tools=true; }
 
 # Where the PyPI tools live: a virtual environment of the scripts' own (Debian's python3 refuses
 # `pip install` outside one, PEP 668).

@@ -73,6 +73,10 @@ fi
 log "shellcheck"
 mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' 'nix/*.sh' '.ci/*')
 shellcheck -x -S style "${shell_scripts[@]}"
+# Each script on its own too, as an editor or another CI lints it (one file, no -x): a variable
+# that only a sourced file reads must not look unused there. (Given together, shellcheck follows
+# lib.sh as one of its inputs and would not see it.)
+for script in "${shell_scripts[@]}"; do shellcheck -S warning "$script"; done
 log "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
 actionlint
 zizmor --offline --quiet --persona=auditor .github/workflows
