@@ -71,7 +71,8 @@ craneLib.devShell (
       nix # nix-instantiate and nix eval for scripts/test.sh, also in a `nix develop --ignore-environment`
     ]
     # On Linux: qemu runs the other architecture's binaries (user mode is Linux's only), and Zig
-    # links the macOS targets (scripts/build-rust.sh uses cargo-zigbuild off a Mac).
+    # links the glibc targets against the glibc floor, the musl addons and the macOS targets
+    # (scripts/build-rust.sh uses cargo-zigbuild; in this shell it takes these).
     ++ (if pkgs.stdenv.hostPlatform.isLinux then [ qemu-user cargo-zigbuild zig ] else [ ]);
   }
 )

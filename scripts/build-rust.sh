@@ -11,8 +11,10 @@ Usage: scripts/build-rust.sh [OPTIONS] PROFILE [TARGET...|all]
 Builds the shipped binaries ($(shipped_binaries | cut -d' ' -f2 | words)) with a cargo profile of
 Cargo.toml for each TARGET (default: this machine's), or with 'all' for every supported target
 this machine can build (Linux: all but MSVC; a Mac: macOS; Windows: MSVC), each binary in a cargo
-run of its own so that it has exactly its own features, and reports their sizes. Off a Mac,
-macOS targets are linked with cargo-zigbuild.
+run of its own so that it has exactly its own features, and reports their sizes. Linux glibc
+targets are linked with cargo-zigbuild against the glibc floor of Cargo.toml
+([workspace.metadata.floors]: glibc $(platform_floor glibc)), and so are macOS targets off a Mac
+and the musl Node addons.
 
 Profiles: $(profiles | words)
 Targets:  $(targets | words)
@@ -45,13 +47,14 @@ machine knows is left out (git_branch is "unknown", ci is false). sccache is use
 and ci when installed.
 
 The dist profile builds with cargo-auditable (each binary carries its dependency list), also
-builds the Node addon where one ships (tachikoma.<napi-rs platform>.node: Linux glibc, macOS,
-Windows MSVC), and writes the release to target/distrib/: per target an archive
+builds the Node addon where one ships (tachikoma.<napi-rs platform>.node: every target but
+Windows GNU; for musl, linked against musl's libc.so as Node on Alpine loads it), and writes the release to target/distrib/: per target an archive
 tachikoma-<version>-<target>.tar.gz (.zip for Windows) with the binaries, the addon, README.md
 and LICENSE, its .sha256, a CycloneDX SBOM per binary and addon
 (tachikoma-<version>-<target>-<file>.cdx.json: the crates compiled in, Rust's std, and musl or
 the MinGW-w64 runtime where they are linked in), its build record
-(tachikoma-<version>-<target>.buildinfo.json: what shaped the bytes besides the commit); and
+(tachikoma-<version>-<target>.buildinfo.json: what shaped the bytes besides the commit, and
+each file's platform floor); and
 SHA256SUMS over them all.
 USAGE
 }
@@ -144,13 +147,22 @@ distrib=$(release_dir)
 # host-only proc macros and build scripts): what the SBOM lists. Leaves the messages in $messages.
 # With --dry-run it prints the command instead.
 build() {
-  local package=$1 target=$2 command rustflags variables=()
+  local package=$1 target=$2 command rustflags variables=() unset=() cargo_target=$2 variable
   shift 2
   command=$(cargo_build_command "$target")
-  # cargo-zigbuild picks Zig's macOS version from its own environment, before cargo's [env]
-  # reaches rustc: without this, Zig's newest.
-  [ "$command" != zigbuild ] ||
-    variables+=("MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-$(config_env MACOSX_DEPLOYMENT_TARGET)}")
+  [ "$package" != tachikoma-native ] || command=$(addon_build_command "$target")
+  if [ "$command" = zigbuild ]; then
+    cargo_target=$(zig_target "$target")
+    # cargo-zigbuild picks Zig's macOS version from its own environment, before cargo's [env]
+    # reaches rustc: without this, Zig's newest.
+    [ "$(target_os "$target")" != macos ] ||
+      variables+=("MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-$(config_env MACOSX_DEPLOYMENT_TARGET)}")
+    # Zig is this target's compiler and linker; a per-target one of the environment (a Nix
+    # shell's, linked against its own newer glibc) would win over cargo-zigbuild's.
+    for variable in "CC_${target//-/_}" "CXX_${target//-/_}" "CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER"; do
+      [ -z "${!variable:-}" ] || { log "$variable=${!variable} left out: Zig builds $target"; unset+=(-u "$variable"); }
+    done
+  fi
   # The target's rustflags of .cargo/config.toml, which the reproducible builds' path remapping
   # (CARGO_ENCODED_RUSTFLAGS) would otherwise replace.
   rustflags=$(target_setting "$target" rustflags)
@@ -167,18 +179,29 @@ build() {
     *-windows-gnu)
       if [ -n "$encoded" ] || { [[ $(pwd) == *" "* ]] && [ -z "${RUSTFLAGS:-}" ]; }; then
         encoded=${encoded:+$encoded$'\x1f'}-C$'\x1f'dlltool=$(repo_root)/scripts/mingw-dlltool.sh
+      fi
+      # GNU ld orders the import table by its input files' paths: scripts/mingw-linker.sh makes
+      # the target directory's relative, so the bytes do not depend on the checkout's place.
+      if $reproducible; then
+        variable=CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER
+        variables+=("TACHIKOMA_MINGW_LINKER=$(target_setting "$target" linker)" "$variable=$(repo_root)/scripts/mingw-linker.sh")
       fi ;;
   esac
+  # The musl addon is loaded into Node's process, which has its own musl: linked against musl's
+  # libc.so, not with a libc of its own (musl's default, crt-static, is for executables).
+  case "$package $target" in
+    "tachikoma-native "*-linux-musl) encoded=${encoded:+$encoded$'\x1f'}-C$'\x1f'target-feature=-crt-static ;;
+  esac
   [ "$encoded" = "${CARGO_ENCODED_RUSTFLAGS:-}" ] || variables+=("CARGO_ENCODED_RUSTFLAGS=$encoded")
-  local run=(env ${variables[@]+"${variables[@]}"} "${cargo[@]}" "$command" --locked --profile "$profile"
-    --target "$target" -p "$package" "$@" --message-format=json-render-diagnostics)
+  local run=(env ${unset[@]+"${unset[@]}"} ${variables[@]+"${variables[@]}"} "${cargo[@]}" "$command" --locked --profile "$profile"
+    --target "$cargo_target" -p "$package" "$@" --message-format=json-render-diagnostics)
   if $dry_run; then
     printf '%q ' "${run[@]}" | sed 's/ $//'
     echo
     return
   fi
   "${run[@]}" >"$messages"
-  [ "$command" != zigbuild ] || fix_macho_uuids "$messages"
+  [ "$command $(target_os "$target")" != "zigbuild macos" ] || fix_macho_uuids "$messages"
   # (Paths with / or \ (Windows); the triple without slashes, which Git Bash would rewrite.)
   if [ "$profile" = dist ]; then
     jq -n -c --arg target "$target" '[inputs | select(.reason == "compiler-artifact")

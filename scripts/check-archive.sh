@@ -53,9 +53,10 @@ while read -r package binary; do
 done < <(shipped_binaries)
 platform=$(addon_platform "$target")
 if [ -n "$platform" ]; then
-  if ! runs_natively "$target"; then
+  node=$(addon_node "$target")
+  if [ -z "$node" ]; then
     log "$target: tachikoma.$platform.node not loaded (Node here is for $(host_target))"
-  elif info=$(addon_version_json "$dir/tachikoma.$platform.node") && [ -n "$info" ]; then
+  elif info=$(addon_version_json "$node" "$dir/tachikoma.$platform.node") && [ -n "$info" ]; then
     check_metadata "$target" tachikoma-native "tachikoma.$platform.node" "$info" "$dir/tachikoma.$platform.node" true
   else fail "$target: Node cannot load tachikoma.$platform.node"; fi
 fi

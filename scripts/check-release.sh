@@ -15,11 +15,14 @@ release files and their checksums verify; every archive holds the files that wer
 binary and Node addon reports (run natively, under qemu or Wine; the addon in Node for this
 machine) this commit, its target, dist, exactly its own features and no development one, and the
 same build as the other files of its target (macOS files, which cannot run here, must embed the
-commit and target); each file is what its target promises by its headers (ELF: architecture,
-musl static, glibc dynamic; PE: x86_64, Windows' DLLs only; Mach-O: architecture, minimum macOS,
-UUID, valid signature, system libraries only), stripped and free of build-machine paths; each SBOM is valid
+commit and target; the musl addons load in Node for musl); each file is what its target promises
+by its headers and asks no more of its system than the platform floors (README): ELF:
+architecture, glibc symbol versions, NEEDED and INTERP (musl binaries static, the musl addon on
+musl's libc.so); PE: x86_64, subsystem version, Windows' DLLs only; Mach-O: architecture, minimum
+macOS, UUID, valid signature, system libraries only; an addon: Node-API functions), stripped and
+free of build-machine paths; each SBOM and build record states the floors; each SBOM is valid
 CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled in, and Rust's std, musl
-or MinGW-w64 where linked in; the embedded cargo-auditable list omits none; each build record
+or MinGW-w64 where linked in (Zig's runtime in what Zig links for Linux); the embedded cargo-auditable list omits none; each build record
 names the commit, toolchain, pinned tools and C toolchain packages, and its pre-check
 (build-rust.sh --check-record) passes here and fails for a changed package version. Needs the targets' prerequisites (scripts/test.sh installs
 them). Ends with 'N passed, N failed'.
@@ -48,18 +51,15 @@ check_format() {
   os=$(target_os "$target")
   case "$os" in
     linux)
-      local linking=static want=dynamic machine=X86-64
+      local machine=X86-64
       [ "$arch" = x86_64 ] || machine=AArch64
       if has_in readelf -h "$path" "$machine"; then pass "$target $name: ELF for $arch"
       else fail "$target $name: not an ELF file for $arch"; fi
-      if has_in readelf -l "$path" 'INTERP'; then linking=dynamic; fi
-      case "$target" in *-musl) want=static ;; esac
       if [ "$kind" = addon ]; then
-        # A shared library: no interpreter of its own, loaded by Node's.
-        if [ $linking = static ] && has_in readelf -h "$path" 'DYN (Shared object file)'; then pass "$target $name: a shared library"
+        if has_in readelf -h "$path" 'DYN (Shared object file)'; then pass "$target $name: a shared library"
         else fail "$target $name: not a shared library"; fi
-      elif [ $linking = $want ]; then pass "$target $name: linked $linking"
-      else fail "$target $name: linked $linking, want $want"; fi
+      fi
+      check_elf_floor "$target" "$name" "$path" "$kind"
       if has_in readelf -S "$path" '.symtab'; then fail "$target $name: not stripped"
       else pass "$target $name: stripped"; fi ;;
     windows)
@@ -71,7 +71,13 @@ check_format() {
       # MinGW's own runtime DLLs (libgcc_s, libwinpthread, libstdc++) are on no Windows machine.
       dlls=$(x86_64-w64-mingw32-objdump -p "$path" | sed -n 's/^[[:space:]]*DLL Name: //p' | words)
       if [ -n "$dlls" ] && ! grep -qiE 'lib(gcc|winpthread|stdc)' <<<"$dlls"; then pass "$target $name: needs Windows' own DLLs only ($dlls)"
-      else fail "$target $name: imports $dlls"; fi ;;
+      else fail "$target $name: imports $dlls"; fi
+      # The Windows its header asks for (Windows refuses a newer subsystem version than its own).
+      local subsystem floor
+      subsystem=$(x86_64-w64-mingw32-objdump -p "$path" | awk '$1 == "MajorSubsystemVersion" { major = $2 } $1 == "MinorSubsystemVersion" { print major "." $2 }')
+      floor=$(platform_floor windows)
+      if [ -n "$subsystem" ] && at_most "$subsystem" "$floor"; then pass "$target $name: asks for Windows subsystem $subsystem, within the floor (Windows $floor)"
+      else fail "$target $name: asks for Windows subsystem ${subsystem:-(none)}, above the floor (Windows $floor)"; fi ;;
     macos)
       local info want_cpu=$arch want_type=execute minos python
       [ "$arch" = x86_64 ] || want_cpu=arm64
@@ -80,7 +86,7 @@ check_format() {
       python=$(tools_python)
       if ! info=$("$python" scripts/macho.py info "$path"); then fail "$target $name: not a Mach-O file"; return; fi
       if [ "$(jq -c '[.cpu, .filetype, .platform, .minos]' <<<"$info")" = "[\"$want_cpu\",\"$want_type\",\"macos\",\"$minos\"]" ]; then
-        pass "$target $name: Mach-O $want_type for $want_cpu, macOS $minos or later"
+        pass "$target $name: Mach-O $want_type for $want_cpu, macOS $minos (the floor) or later"
       else fail "$target $name: Mach-O says $info"; fi
       # Apple silicon runs signed code only; the linker signs ad hoc.
       if jq -e --arg cpu "$want_cpu" '(.signed or $cpu == "x86_64") and .signature_valid != false and .uuid != null' <<<"$info" >/dev/null; then
@@ -103,10 +109,68 @@ check_format() {
   else pass "$target $name: holds no path of the build machine"; fi
 }
 
+# Whether version $1 is at most version $2 (2.17 <= 2.28; 5.2 <= 10.0).
+at_most() { [ "$(printf '%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$2" ]; }
+
+# check_elf_floor TARGET NAME PATH KIND: a Linux file asks no more of its system than the floor
+# (target_floors): a glibc one, no glibc symbol version newer than the floor's, glibc's own
+# libraries only and (an executable) glibc's loader; a musl binary, nothing at all (static); the
+# musl addon, musl's libc alone (which is musl's loader, in Node's process), never glibc's.
+check_elf_floor() {
+  local target=$1 name=$2 path=$3 kind=$4 needed interp newest floor want_interp="" allowed extra
+  needed=$(readelf -d -W "$path" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]$/\1/p' | LC_ALL=C sort | words)
+  interp=$(readelf -l -W "$path" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
+  case "$target" in
+    *-linux-gnu)
+      floor=$(platform_floor glibc)
+      newest=$(readelf -V -W "$path" | { grep -o -E 'GLIBC_[0-9A-Z_.]+' || true; } | sed 's/^GLIBC_//' | sort -V | tail -n 1)
+      if [[ $newest =~ ^[0-9.]+$ ]] && at_most "$newest" "$floor"; then pass "$target $name: needs glibc $newest at most (the floor: $floor)"
+      else fail "$target $name: needs glibc ${newest:-(no glibc symbol version at all)}, want at most the floor $floor"; fi
+      # glibc's libraries, and the GCC runtime that every glibc system has.
+      allowed='^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$'
+      case "$kind $target" in
+        "binary x86_64-"*) want_interp=/lib64/ld-linux-x86-64.so.2 ;;
+        "binary aarch64-"*) want_interp=/lib/ld-linux-aarch64.so.1 ;;
+      esac ;;
+    *-linux-musl)
+      allowed='^$'
+      [ "$kind" != addon ] || allowed='^libc\.so$' ;;
+  esac
+  if [ "$interp" = "$want_interp" ]; then pass "$target $name: program interpreter ${interp:-none}"
+  else fail "$target $name: program interpreter ${interp:-none}, want ${want_interp:-none}"; fi
+  extra=$(tr ' ' '\n' <<<"$needed" | grep -v -E "$allowed" || true)
+  if [ -z "$extra" ] && { [ "$allowed" = '^$' ] || [ -n "$needed" ]; }; then
+    pass "$target $name: needs ${needed:-no library}"
+  else fail "$target $name: needs $needed (want only ${allowed})"; fi
+}
+
+# check_node_api TARGET NAME PATH: the Node-API functions the addon calls are all in the Node-API
+# floor (node_api_floor), by the Node project's table of functions per version (node-api-headers'
+# symbols.js). Read from the file's strings: the names it imports, or looks up by name (Windows).
+check_node_api() {
+  local target=$1 name=$2 path=$3 floor headers used above
+  floor=$(node_api_floor)
+  headers=$(ensure_unpacked check node-api-headers)
+  used=$(strings -n 6 "$path" | sed -n -E 's/^_?((napi|node_api)_[a-z0-9_]+)$/\1/p' |
+    { grep -v -x -e napi_register_module_v1 -e node_api_module_get_api_version_v1 || true; } | LC_ALL=C sort -u)
+  # shellcheck disable=SC2016 # JavaScript's template string
+  if ! above=$(node -e '
+    const v = require(process.argv[1]).symbols["v" + process.argv[2]];
+    if (!v) throw new Error(`node-api-headers has no Node-API ${process.argv[2]}`);
+    const known = new Set([...v.js_native_api_symbols, ...v.node_api_symbols]);
+    for (const name of process.argv[3].split("\n")) if (name && !known.has(name)) console.log(name);
+  ' "$headers" "$floor" "$used"); then
+    fail "$target $name: Node-API functions not checked (node failed, its message is above)"
+    return
+  fi
+  if [ -n "$used" ] && [ -z "$above" ]; then pass "$target $name: its $(wc -l <<<"$used") Node-API functions are all in Node-API $floor (the floor)"
+  else fail "$target $name: calls Node-API functions beyond Node-API $floor: $(words <<<"${above:-(none found at all)}")"; fi
+}
+
 # check_sbom TARGET PACKAGE NAME PATH: the SBOM of PACKAGE's file NAME lists exactly the crates
 # cargo compiles into it, and the embedded cargo-auditable list omits none of them.
 check_sbom() {
-  local target=$1 package=$2 name=$3 path=$4 expected sbom problems audit linked want
+  local target=$1 package=$2 name=$3 path=$4 expected sbom problems audit linked want kind=binary floors
   expected=$(mktemp)
   compiled_crates "$package" "$target" >"$expected"
   sbom="$distrib/tachikoma-$version-$target-$name.cdx.json"
@@ -114,12 +178,19 @@ check_sbom() {
     pass "$target $name: SBOM is valid CycloneDX 1.5 and lists exactly its $(wc -l <"$expected") crates"
   else fail "$target $name: $problems"; fi
   # What is linked in besides crates is listed too: Rust's std at this toolchain's release, and
-  # musl in a musl file, MinGW-w64's runtime in a Windows GNU one.
+  # musl in a musl binary, Zig's runtime in a glibc file, MinGW-w64's runtime in a Windows GNU one.
   linked=$(jq -c '[.components[] | select(.purl | startswith("pkg:cargo/") | not) | "\(.name) \(.version)"] | sort' "$sbom")
-  want=$(linked_components "$target" | jq -c 'map("\(.name) \(.version)") | sort')
-  if [ "$linked" = "$want" ] && jq -e --arg std "rust-std $(rustc_release)" --arg target "$target" '
+  [ "$package" != tachikoma-native ] || kind=addon
+  want=$(linked_components "$target" "$kind" | jq -c 'map("\(.name) \(.version)") | sort')
+  # Its floors, for packagers (target_floors), as the file's own properties.
+  floors=$(jq -c '[.metadata.component.properties[]? | select(.name | startswith("tachikoma:floor:"))
+    | {key: (.name | ltrimstr("tachikoma:floor:")), value}] | from_entries' "$sbom")
+  if [ "$floors" = "$(target_floors "$target" "$kind" | jq -c 'map_values(tostring)')" ]; then pass "$target $name: SBOM states its floors $floors"
+  else fail "$target $name: SBOM states the floors $floors, want $(target_floors "$target" "$kind")"; fi
+  if [ "$linked" = "$want" ] && jq -e --arg std "rust-std $(rustc_release)" --arg target "$target" --arg kind "$kind" '
       index($std) != null
-      and (($target | endswith("-musl") | not) or any(.[]; startswith("musl ")))
+      and (($target | endswith("-musl") | not) or $kind == "addon" or any(.[]; startswith("musl ")))
+      and (($target | endswith("-linux-gnu") | not) or any(.[]; startswith("zig-runtime ")))
       and (($target | endswith("-windows-gnu") | not) or any(.[]; startswith("mingw-w64-x86-64-dev ")))' <<<"$linked" >/dev/null; then
     pass "$target $name: SBOM lists what is linked in besides crates: $(jq -r 'join(", ")' <<<"$linked")"
   else fail "$target $name: SBOM lists $linked linked in besides crates, want $want"; fi
@@ -135,7 +206,7 @@ check_sbom() {
 # The dist files of TARGET as they ship (binaries, and the Node addon where one ships): what
 # they report, how they are linked, what they carry, their SBOMs, and the archive holding them.
 check_target() {
-  local target=$1 package binary path info ran platform archive name unpacked want same=true
+  local target=$1 package binary path info ran platform archive name unpacked want same=true node
   new_build_comparison
   local -a contents=()
   while read -r package binary; do
@@ -152,15 +223,20 @@ check_target() {
   done < <(shipped_binaries)
   platform=$(addon_platform "$target")
   if [ -n "$platform" ]; then
-    path=$(compgen -G "target/$target/dist/*tachikoma_native.@(so|dylib|dll)" | head -n 1)
+    path=$(compgen -G "target/$target/dist/*tachikoma_native.@(so|dylib|dll)" | head -n 1 || true)
+    if [ -z "$path" ]; then
+      fail "$target: no Node addon (tachikoma.$platform.node) in target/$target/dist"
+      return
+    fi
     contents+=("$path tachikoma.$platform.node")
-    info="" ran=false
-    if runs_natively "$target"; then
+    info="" ran=false node=$(addon_node "$target")
+    if [ -n "$node" ]; then
       ran=true
-      info=$(addon_version_json "$path") || fail "$target addon: Node cannot load it"
+      info=$(addon_version_json "$node" "$path") || fail "$target addon: Node ($node) cannot load it"
     fi
     check_metadata "$target" tachikoma-native "tachikoma.$platform.node" "$info" "$path" $ran
     check_format "$target" "tachikoma.$platform.node" "$path" addon
+    check_node_api "$target" "tachikoma.$platform.node" "$path"
     check_sbom "$target" tachikoma-native "tachikoma.$platform.node" "$path"
   fi
   # The archive holds exactly the files checked above, README.md and LICENSE.
@@ -192,10 +268,18 @@ check_record() {
       and .tools["cargo-auditable"] == $auditable and (.source_date_epoch | type) == "number"' "$record" >/dev/null; then
     pass "$target: build record names this commit, toolchain and the pinned tools"
   else fail "$target: build record $(jq -c . "$record" 2>&1 | head -c 600)"; fi
+  if jq -e --argjson binary "$(target_floors "$target")" --argjson addon "$(target_floors "$target" addon)" \
+    --arg platform "$(addon_platform "$target")" '.floors | length > 0 and all(to_entries[];
+      .value == (if .key | endswith(".node") then $addon else $binary end))
+      and (($platform == "") or has("tachikoma.\($platform).node"))' "$record" >/dev/null; then
+    pass "$target: build record states the floor of each file: $(jq -c .floors "$record")"
+  else fail "$target: build record's floors: $(jq -c .floors "$record")"; fi
   if [ "$(cargo_build_command "$target")" = build ] && [ -z "${IN_NIX_SHELL:-}" ]; then
     # The packages of the programs the target's build runs (its C compilers, archiver, linker and
     # the host's cc), as dpkg names them.
     while read -r program; do
+      # (Zig, for the musl addon, is a pinned tool: the record names it by version.)
+      case "$(tool_row "$program" | awk '{ print $1 }')" in cargo | pypi) continue ;; esac
       program=$(dpkg_owner "$(realpath "$(command -v "$program")")")
       want+=("${program%%:*}") # the record names a package without its architecture
     done < <(target_tools "$target"; echo cc)
@@ -219,15 +303,6 @@ check_record() {
   rm -f "$edited"
 }
 
-# The release files of TARGET.
-release_files() {
-  local platform binary archive
-  archive=$(release_archive "$1")
-  echo "$archive" "$archive.sha256" "$(release_record "$1")"
-  while read -r _ binary; do echo "tachikoma-$version-$1-$binary.cdx.json"; done < <(shipped_binaries)
-  platform=$(addon_platform "$1")
-  [ -z "$platform" ] || echo "tachikoma-$version-$1-tachikoma.$platform.node.cdx.json"
-}
 
 # The release directory holds exactly what a release publishes, with checksums that verify.
 check_release_dir() {
@@ -235,7 +310,7 @@ check_release_dir() {
   expected=$({
     echo SHA256SUMS
     for target in "${built_targets[@]}"; do release_files "$target"; done
-  } | tr ' ' '\n' | LC_ALL=C sort)
+  } | LC_ALL=C sort)
   actual=$(cd "$distrib" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)
   if [ "$actual" = "$expected" ]; then pass "target/distrib holds exactly the release files ($(wc -l <<<"$actual"))"
   else fail "target/distrib holds: $(words <<<"$actual"); want: $(words <<<"$expected")"; fi

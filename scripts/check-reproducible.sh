@@ -24,7 +24,8 @@ and compares every release file (archives, .sha256, SBOMs, SHA256SUMS) and the b
                                          NIX_CFLAGS_COMPILE, per-target CC_/AR_/LINKER by path
   USER=runner, umask 0022                USER=outsider, umask 0077
   one checkout path, one clock time      a path with spaces (HOME, CARGO_HOME and TMPDIR too),
-                                         minutes later
+                                         on the other side of /usr in sort order
+                                         (/var/tmp or /tmp), minutes later
 
 On a difference it shows what differs (diffoscope if installed). Also checks that no
 build-machine path is left in the binaries and that the outsider's sccache compiled nothing.
@@ -42,7 +43,8 @@ ensure_tools check git sccache
 
 root=$(repo_root)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+outsider=
+trap 'rm -rf "$work" ${outsider:+"$outsider"}' EXIT
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # The toolchains stay where they are when HOME changes; the pinned tools too (PATH).
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
@@ -81,7 +83,10 @@ sleep 2 # the clock moves on, in case anything still reads it
 # hash abbreviation; and a Nix dev shell's environment: nixpkgs' stdenv CC, CXX and AR, its
 # compiler wrapper's flags, and per-target compilers by absolute path (this machine's, so the
 # toolchain is the same).
-outsider="$work/outsider"
+# Its place sorts on the other side of /usr (where MinGW's and other system libraries are) from
+# the runner's: a linker that orders its inputs by path must not make the bytes depend on it.
+if [[ $work < /usr ]]; then outsider_parent=/var/tmp; else outsider_parent=/tmp; fi
+outsider=$(mktemp -d "$outsider_parent/tachikoma-outsider.XXXXXX")
 checkout="$outsider/a path with spaces/checkout"
 mkdir -p "$outsider/home dir" "$outsider/cargo home" "$outsider/tmp dir" "$outsider/a path with spaces/.cargo"
 git clone --quiet --no-local "$root" "$checkout"
@@ -110,8 +115,13 @@ else
 fi
 nix_like=(IN_NIX_SHELL=impure CC=gcc CXX=g++ AR=ar NIX_CFLAGS_COMPILE="-frandom-seed=outsider" NIX_LDFLAGS="")
 for target in "${build_targets[@]}"; do
-  [ "$(cargo_build_command "$target")" = build ] || continue
   triple=${target//-/_}
+  # A Nix shell sets a compiler and linker for its glibc targets too, which Zig must replace.
+  case "$(cargo_build_command "$target") $target" in
+    "zigbuild "*-linux-gnu)
+      nix_like+=("CC_$triple=$(command -v cc)" "CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER=$(command -v cc)") ;;
+  esac
+  [ "$(cargo_build_command "$target")" = build ] || continue
   compiler=$(config_env "CC_$triple")
   compiler=$(command -v "${compiler:-cc}")
   nix_like+=("CC_$triple=$compiler")
@@ -169,7 +179,7 @@ done
 # No build machine's paths may remain in what ships.
 for file in $(shipped_files); do
   for side in "$a_root" "$b_root"; do
-    leaked=$(strings -n 6 "$side/$file" | grep -F -e "$work" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
+    leaked=$(strings -n 6 "$side/$file" | grep -F -e "$work" -e "$outsider" -e "$root/" -e "$cargo_home" -e "$RUSTUP_HOME" || true)
     if [ -n "$leaked" ]; then fail "$file embeds build paths: $(head -n 3 <<<"$leaked")"
     else pass "$file embeds no build paths (${side#"$work"/})"; fi
   done

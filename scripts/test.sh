@@ -13,9 +13,9 @@ scripts/tools.txt's Debian packages, cargo tools and PyPI tools, the latter into
 environment of their own), then runs: rustfmt, clippy, rustdoc and cargo-hack's feature
 checks (warnings are errors), cargo-deny, shellcheck, the workflow linters, the Nix checks, the
 workspace tests (cargo nextest, profile ci), the release check (every target this machine builds,
-run where it can and checked), the archives run as users unpack them, the build-script tests and
-the reproducibility check (x86_64 musl, Windows GNU, Apple silicon). --no-install fails on a
-missing tool instead of installing it.
+run where it can and checked), the archives run as users unpack them, the build-script tests,
+the users' conditions and the reproducibility check (x86_64 musl and glibc, Windows GNU, Apple
+silicon). --no-install fails on a missing tool instead of installing it.
 USAGE
 }
 install=true
@@ -43,6 +43,11 @@ else
 fi
 ensure_tools "$mode" "${tools[@]}"
 for target in "${all_targets[@]}"; do ensure_target_prerequisites "$mode" "$target"; done
+# The addon checks' tables and Node for musl (unpacked, not installed).
+ensure_unpacked "$mode" node-api-headers >/dev/null
+for target in "${all_targets[@]}"; do
+  case "$target" in *-linux-musl) ensure_unpacked "$mode" "musl-node-${target%%-*}" >/dev/null ;; esac
+done
 
 log "rustfmt"
 cargo fmt --all -- --check
@@ -148,5 +153,5 @@ scripts/check-scripts.sh
 log "the build under its users' conditions (cargo configs, a Nix shell, git failing, tool versions, every option)"
 scripts/check-conditions.sh
 log "reproducible dist build"
-scripts/check-reproducible.sh x86_64-unknown-linux-musl x86_64-pc-windows-gnu aarch64-apple-darwin
+scripts/check-reproducible.sh x86_64-unknown-linux-musl x86_64-unknown-linux-gnu x86_64-pc-windows-gnu aarch64-apple-darwin
 log "all tests passed"
