@@ -109,40 +109,6 @@ check_format() {
   else pass "$target $name: holds no path of the build machine"; fi
 }
 
-# Whether version $1 is at most version $2 (2.17 <= 2.28; 5.2 <= 10.0).
-at_most() { [ "$(printf '%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$2" ]; }
-
-# check_elf_floor TARGET NAME PATH KIND: a Linux file asks no more of its system than the floor
-# (target_floors): a glibc one, no glibc symbol version newer than the floor's, glibc's own
-# libraries only and (an executable) glibc's loader; a musl binary, nothing at all (static); the
-# musl addon, musl's libc alone (which is musl's loader, in Node's process), never glibc's.
-check_elf_floor() {
-  local target=$1 name=$2 path=$3 kind=$4 needed interp newest floor want_interp="" allowed extra
-  needed=$(readelf -d -W "$path" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]$/\1/p' | LC_ALL=C sort | words)
-  interp=$(readelf -l -W "$path" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
-  case "$target" in
-    *-linux-gnu)
-      floor=$(platform_floor glibc)
-      newest=$(readelf -V -W "$path" | { grep -o -E 'GLIBC_[0-9A-Z_.]+' || true; } | sed 's/^GLIBC_//' | sort -V | tail -n 1)
-      if [[ $newest =~ ^[0-9.]+$ ]] && at_most "$newest" "$floor"; then pass "$target $name: needs glibc $newest at most (the floor: $floor)"
-      else fail "$target $name: needs glibc ${newest:-(no glibc symbol version at all)}, want at most the floor $floor"; fi
-      # glibc's libraries, and the GCC runtime that every glibc system has.
-      allowed='^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$'
-      case "$kind $target" in
-        "binary x86_64-"*) want_interp=/lib64/ld-linux-x86-64.so.2 ;;
-        "binary aarch64-"*) want_interp=/lib/ld-linux-aarch64.so.1 ;;
-      esac ;;
-    *-linux-musl)
-      allowed='^$'
-      [ "$kind" != addon ] || allowed='^libc\.so$' ;;
-  esac
-  if [ "$interp" = "$want_interp" ]; then pass "$target $name: program interpreter ${interp:-none}"
-  else fail "$target $name: program interpreter ${interp:-none}, want ${want_interp:-none}"; fi
-  extra=$(tr ' ' '\n' <<<"$needed" | grep -v -E "$allowed" || true)
-  if [ -z "$extra" ] && { [ "$allowed" = '^$' ] || [ -n "$needed" ]; }; then
-    pass "$target $name: needs ${needed:-no library}"
-  else fail "$target $name: needs $needed (want only ${allowed})"; fi
-}
 
 # check_node_api TARGET NAME PATH: the Node-API functions the addon calls are all in the Node-API
 # floor (node_api_floor), by the Node project's table of functions per version (node-api-headers'
@@ -259,7 +225,7 @@ check_target() {
 # and README's pre-check (build-rust.sh --check-record) accepts it here and names a package
 # whose version differs.
 check_record() {
-  local target=$1 record edited stderr code=0 want=() commit program package
+  local target=$1 record edited stderr code=0 want=() commit program package files
   record=$distrib/$(release_record "$target")
   commit=$(source_commit)
   if jq -e --arg commit "$commit" --arg rustc "$(rustc -vV | head -n 1)" \
@@ -268,8 +234,11 @@ check_record() {
       and .tools["cargo-auditable"] == $auditable and (.source_date_epoch | type) == "number"' "$record" >/dev/null; then
     pass "$target: build record names this commit, toolchain and the pinned tools"
   else fail "$target: build record $(jq -c . "$record" 2>&1 | head -c 600)"; fi
+  # One entry per shipped file: each binary and the addon where one ships.
+  files=$(shipped_binaries | wc -l)
+  [ -z "$(addon_platform "$target")" ] || files=$((files + 1))
   if jq -e --argjson binary "$(target_floors "$target")" --argjson addon "$(target_floors "$target" addon)" \
-    --arg platform "$(addon_platform "$target")" '.floors | length > 0 and all(to_entries[];
+    --arg platform "$(addon_platform "$target")" --argjson files "$files" '.floors | length == $files and all(to_entries[];
       .value == (if .key | endswith(".node") then $addon else $binary end))
       and (($platform == "") or has("tachikoma.\($platform).node"))' "$record" >/dev/null; then
     pass "$target: build record states the floor of each file: $(jq -c .floors "$record")"

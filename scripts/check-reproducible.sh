@@ -85,7 +85,8 @@ sleep 2 # the clock moves on, in case anything still reads it
 # toolchain is the same).
 # Its place sorts on the other side of /usr (where MinGW's and other system libraries are) from
 # the runner's: a linker that orders its inputs by path must not make the bytes depend on it.
-if [[ $work < /usr ]]; then outsider_parent=/var/tmp; else outsider_parent=/tmp; fi
+# (Byte order, as ld sorts, not the locale's.)
+if [ "$(printf '%s\n' "$work" /usr | LC_ALL=C sort | head -n 1)" != /usr ]; then outsider_parent=/var/tmp; else outsider_parent=/tmp; fi
 outsider=$(mktemp -d "$outsider_parent/tachikoma-outsider.XXXXXX")
 checkout="$outsider/a path with spaces/checkout"
 mkdir -p "$outsider/home dir" "$outsider/cargo home" "$outsider/tmp dir" "$outsider/a path with spaces/.cargo"

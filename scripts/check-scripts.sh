@@ -247,6 +247,21 @@ expect_failure "optimize-binary: missing file" 2 "no such file" scripts/optimize
 expect_failure "optimize-binary: not ELF" 2 "not an ELF binary" scripts/optimize-binary.sh Cargo.toml
 expect_failure "optimize-binary: no argument" 2 "Usage" scripts/optimize-binary.sh
 
+# mingw-linker.sh runs the linker from the profile's directory with the target directory's
+# inputs relative (GNU ld orders the import table by input path), others as they are; a response
+# file, whose paths it cannot rewrite, is refused.
+linker_dir="$nolinker/a target/x86_64-pc-windows-gnu/dist"
+mkdir -p "$linker_dir/deps"
+printf '#!/bin/sh\npwd\nprintf "%%s\\n" "$@"\n' >"$nolinker/echo-linker"
+chmod +x "$nolinker/echo-linker"
+if linked=$(TACHIKOMA_MINGW_LINKER="$nolinker/echo-linker" scripts/mingw-linker.sh -o "$linker_dir/deps/t.exe" \
+  "$linker_dir/deps/rustcAbC/lib std.dll.a" /usr/lib/gcc/libkernel32.a -nodefaultlibs) &&
+  [ "$linked" = "$linker_dir"$'\n-o\n./deps/t.exe\n./deps/rustcAbC/lib std.dll.a\n/usr/lib/gcc/libkernel32.a\n-nodefaultlibs' ]; then
+  pass "mingw-linker: links from the profile's directory, its inputs relative"
+else fail "mingw-linker: ran the linker as: ${linked:-nothing}"; fi
+expect_failure "mingw-linker: a response file is refused" 1 "response file (@$nolinker/args)" \
+  env TACHIKOMA_MINGW_LINKER="$nolinker/echo-linker" scripts/mingw-linker.sh "@$nolinker/args"
+
 # README's table of platform floors states the floors the build and the checks use (the one
 # place for a user to read them; Cargo.toml, .cargo/config.toml and the napi feature are the one
 # place they are written).
@@ -259,6 +274,21 @@ for floor in "glibc $(platform_floor glibc)" "macOS $(config_env MACOSX_DEPLOYME
     pass "README states the floor: $floor"
   else fail "README's table of platform floors does not state '$floor' (README.md, \"Platform floors\")"; fi
 done
+
+# The release check's floor check fails a file linked against this machine's glibc (the way
+# before the floor: Debian 12's asks for GLIBC_2.34) and a glibc library shipped as the musl
+# addon (check-release.sh passes the real files).
+floor_failures() { (failed=0; check_elf_floor "$@" >/dev/null 2>&1; echo "$failed"); }
+if ! $errors_only; then
+  printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' | cc -x c - -o "$nolinker/host-glibc"
+  printf '#include <stdio.h>\nint tachikoma(void) { return puts("hi"); }\n' | cc -x c -shared -fPIC - -o "$nolinker/glibc.node"
+  if [ "$(floor_failures x86_64-unknown-linux-gnu tachikoma "$nolinker/host-glibc" binary)" -gt 0 ]; then
+    pass "floor check: a binary linked against this machine's glibc fails"
+  else fail "floor check: a binary linked against this machine's glibc ($(readelf -V -W "$nolinker/host-glibc" | grep -o -E 'GLIBC_[0-9.]+' | sort -V | tail -n 1)) passes"; fi
+  if [ "$(floor_failures x86_64-unknown-linux-musl tachikoma.linux-x64-musl.node "$nolinker/glibc.node" addon)" -gt 0 ]; then
+    pass "floor check: a glibc library as the musl addon fails"
+  else fail "floor check: a glibc library as the musl addon passes"; fi
+fi
 
 # optimize-binary strips an unstripped binary of each architecture (small C programs from the
 # same cross compilers the targets use).

@@ -391,6 +391,41 @@ target_floors() {
   echo "$floors"
 }
 
+# Whether version $1 is at most version $2 (2.17 <= 2.28; 5.2 <= 10.0).
+at_most() { [ "$(printf '%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$2" ]; }
+
+# check_elf_floor TARGET NAME PATH KIND (binary or addon), by pass/fail: a Linux file asks no
+# more of its system than the floor (target_floors): a glibc one, no glibc symbol version newer than the floor's, glibc's own
+# libraries only and (an executable) glibc's loader; a musl binary, nothing at all (static); the
+# musl addon, musl's libc alone (which is musl's loader, in Node's process), never glibc's.
+check_elf_floor() {
+  local target=$1 name=$2 path=$3 kind=$4 needed interp newest floor want_interp="" allowed extra
+  needed=$(readelf -d -W "$path" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]$/\1/p' | LC_ALL=C sort | words)
+  interp=$(readelf -l -W "$path" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
+  case "$target" in
+    *-linux-gnu)
+      floor=$(platform_floor glibc)
+      newest=$(readelf -V -W "$path" | { grep -o -E 'GLIBC_[0-9A-Z_.]+' || true; } | sed 's/^GLIBC_//' | sort -V | tail -n 1)
+      if [[ $newest =~ ^[0-9.]+$ ]] && at_most "$newest" "$floor"; then pass "$target $name: needs glibc $newest at most (the floor: $floor)"
+      else fail "$target $name: needs glibc ${newest:-(no glibc symbol version at all)}, want at most the floor $floor"; fi
+      # glibc's libraries, and the GCC runtime that every glibc system has.
+      allowed='^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$'
+      case "$kind $target" in
+        "binary x86_64-"*) want_interp=/lib64/ld-linux-x86-64.so.2 ;;
+        "binary aarch64-"*) want_interp=/lib/ld-linux-aarch64.so.1 ;;
+      esac ;;
+    *-linux-musl)
+      allowed='^$'
+      [ "$kind" != addon ] || allowed='^libc\.so$' ;;
+  esac
+  if [ "$interp" = "$want_interp" ]; then pass "$target $name: program interpreter ${interp:-none}"
+  else fail "$target $name: program interpreter ${interp:-none}, want ${want_interp:-none}"; fi
+  extra=$(tr ' ' '\n' <<<"$needed" | grep -v -E "$allowed" || true)
+  if [ -z "$extra" ] && { [ "$allowed" = '^$' ] || [ -n "$needed" ]; }; then
+    pass "$target $name: needs ${needed:-no library}"
+  else fail "$target $name: needs $needed (want only ${allowed})"; fi
+}
+
 # A binary's file name on TARGET.
 executable_name() { case "$1" in *-windows-*) echo "$2.exe" ;; *) echo "$2" ;; esac; }
 
@@ -520,7 +555,7 @@ build_record() {
   for program in cargo-auditable cargo-cyclonedx $(target_tools "$target"); do
     row=$(tool_row "$program") || continue
     read -r _ package version _ <<<"$row"
-    [ "$version" = - ] || tools+=("$package $version")
+    [ "$version" = - ] || tools+=("$package $(used_tool_version "$program")")
   done
   # The archives are written by Python's zlib (scripts/make-archive.py).
   tools+=("$("$(tools_python)" -c 'import sys, zlib; print("python", sys.version.split()[0]); print("zlib", zlib.ZLIB_RUNTIME_VERSION)')")
@@ -568,7 +603,7 @@ linked_components() {
     # in place of libgcc_s.
     case "$target $kind" in
       *-linux-gnu\ * | *-linux-musl\ addon)
-        zig=$(tool_row zig | awk '{ print $3 }')
+        zig=$(used_tool_version zig)
         jq -n -c --arg v "$zig" '{type: "library", "bom-ref": "zig-runtime@\($v)", name: "zig-runtime",
           version: $v, description: "Zig'"'"'s LLVM libunwind and compiler-rt, linked statically by Zig \($v)",
           purl: "pkg:generic/zig@\($v)"}' ;;
@@ -627,7 +662,7 @@ addon_node() {
   local dir
   case "$1" in
     *-linux-musl) dir=$(ensure_unpacked check "musl-node-${1%%-*}") && echo "$dir/node" ;;
-    *) if runs_natively "$1"; then command -v node; fi ;;
+    *) if runs_natively "$1"; then command -v node || die "node is missing: the $1 addon is loaded into Node to be checked (install nodejs)"; fi ;;
   esac
 }
 
@@ -687,6 +722,22 @@ tool_row() {
   row=$(tool_rows | awk -v program="$1" '$4 == program { print; exit }')
   [ -n "$row" ] || return 1
   printf '%s\n' "$row"
+}
+
+# Whether PROGRAM is a Nix dev shell's own Zig or cargo-zigbuild (the shell's linker for the
+# targets Zig links, pinned by flake.lock), taken for scripts/tools.txt's. Any other tool of the
+# shell must be the pinned version for a release-like build.
+nix_shell_toolchain() {
+  case "$1" in zig | cargo-zigbuild) ;; *) return 1 ;; esac
+  [ -n "${IN_NIX_SHELL:-}" ] && command -v "$1" >/dev/null 2>&1 && [[ $(realpath "$(command -v "$1")") == /nix/store/* ]]
+}
+
+# The version of PROGRAM a build runs: scripts/tools.txt's (ensure_tools saw to it), or for a Nix
+# shell's own Zig or cargo-zigbuild, the version it says.
+used_tool_version() {
+  local version
+  if nix_shell_toolchain "$1"; then version=$(reported_version "$1"); echo "${version:-unknown}"
+  else tool_row "$1" | awk '{ print $3 }'; fi
 }
 
 # The version `cargo install` recorded for the PROGRAM found on PATH (empty when it was not
@@ -763,9 +814,9 @@ ensure_tools() {
         if command -v "$program" >/dev/null 2>&1 && [ -z "$found" ]; then
           found=$(reported_version "$program")
           [ "$found" != "$version" ] || continue
-          # A Nix dev shell's own tool (Zig, cargo-zigbuild) is that shell's toolchain, pinned by
+          # A Nix dev shell's own Zig and cargo-zigbuild are that shell's toolchain, pinned by
           # flake.lock: taken, and said (the bytes then match builds in the same shell).
-          if [ -n "${IN_NIX_SHELL:-}" ] && [[ $(realpath "$(command -v "$program")") == /nix/store/* ]]; then
+          if nix_shell_toolchain "$program"; then
             log "$program ${found:-(version unknown)} of the Nix shell taken for scripts/tools.txt's $version"
             continue
           fi

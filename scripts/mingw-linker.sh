@@ -2,12 +2,14 @@
 # rustc's linker for x86_64-pc-windows-gnu in release-like builds (scripts/build-rust.sh sets it):
 # the MinGW-w64 gcc it wraps, run in the profile's directory of the target dir with the paths
 # inside that directory made relative. GNU ld lays out the import table (.idata) sorted by the
-# names of its input files, as given; rustc passes its rlibs (std's and windows-link's
-# raw-dylib imports among them) by absolute path under the target directory, and MinGW's
-# import libraries are under /usr. So the .exe's bytes depended on where the checkout was: one
-# under /home or /tmp sorts before /usr, one under /work or /srv after (measured: the import
-# table in another order, same size and strings). Relative names ("./...") sort before any
-# absolute one, wherever the target directory is.
+# names of its input files, as given; rustc passes the import libraries it writes for raw-dylib
+# imports (std's and windows-link's) by absolute path, in a temporary directory under the target
+# directory, and MinGW's import libraries are under /usr. So the .exe's bytes depended on where
+# the checkout was: one under /home or /tmp sorts before /usr, one under /work or /srv after
+# (measured: the import table in another order, same size and strings). Relative names ("./...")
+# sort before any absolute one, wherever the target directory is. (The toolchain's own rlibs, under
+# RUSTUP_HOME, hold no import table of their own: scripts/check-reproducible.sh keeps RUSTUP_HOME
+# for both sides, so a toolchain elsewhere is not tested.)
 set -euo pipefail
 case "${1:-}" in
   -h | --help)
@@ -22,6 +24,12 @@ esac
 linker=${TACHIKOMA_MINGW_LINKER:-x86_64-w64-mingw32-gcc}
 output='' previous=''
 for arg in "$@"; do
+  case "$arg" in
+    # rustc writes the arguments to a response file only when the command line is too long for
+    # the system: its paths would stay absolute, and the bytes depend on the checkout's place.
+    @*) echo "mingw-linker.sh: error: rustc passed a response file ($arg), whose paths cannot be made relative; link from a checkout with a shorter path" >&2
+      exit 1 ;;
+  esac
   [ "$previous" != -o ] || output=$arg
   previous=$arg
 done
@@ -34,8 +42,6 @@ args=()
 for arg in "$@"; do
   case "$arg" in
     "$base"/*) args+=("./${arg#"$base"/}") ;;
-    @*) echo "mingw-linker.sh: a response file ($arg) is passed as is: its paths stay absolute" >&2
-      args+=("$arg") ;;
     *) args+=("$arg") ;;
   esac
 done
