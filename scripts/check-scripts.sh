@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests of the build scripts as release engineers use them, beyond the release itself
-# (scripts/check-release.sh): the target lists, shared dependencies, the server's handler panic,
-# debug-logging, a Nix shell's toolchain variables, and the scripts' error paths.
+# (scripts/check-release.sh): shared dependencies, the server's handler panic, debug-logging, a
+# Nix shell's toolchain variables, and the scripts' error paths.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,10 +10,10 @@ usage() {
   cat <<USAGE
 Usage: scripts/check-scripts.sh [--errors-only]
 
-Checks that rust-toolchain.toml and .cargo/config.toml list the same targets, that the shipped
-binaries build shared dependencies with the same features, what a request handler's panic does
-to the release server, that debug-logging alone compiles debug events in, that build-rust.sh
-builds and runs aarch64 with a Nix shell's toolchain variables, and the scripts' error paths.
+Checks that the shipped binaries build shared dependencies with the same features, what a
+request handler's panic does to the release server, that debug-logging alone compiles debug
+events in, that build-rust.sh builds and runs aarch64 with a Nix shell's toolchain variables,
+and the scripts' error paths.
 --errors-only skips the builds. Needs the targets' prerequisites (scripts/test.sh installs
 them). Ends with 'N passed, N failed'.
 USAGE
@@ -27,20 +27,6 @@ case "${1:-}" in
 esac
 
 cd "$(repo_root)"
-# One list of targets: rust-toolchain.toml must install exactly the targets .cargo/config.toml
-# configures (rustup cannot read the latter, so the list stands twice, checked here).
-toolchain_targets=$(sed -n '/^targets = \[/,/^\]/s/^ *"\([^"]*\)",*$/\1/p' rust-toolchain.toml | sort)
-if [ -n "$toolchain_targets" ] && [ "$toolchain_targets" = "$(targets | sort)" ]; then
-  pass "rust-toolchain.toml installs every target of .cargo/config.toml"
-else fail "rust-toolchain.toml targets ($toolchain_targets) differ from .cargo/config.toml ($(targets | words))"; fi
-
-# The workspace-hack unifies features for the platforms .config/hakari.toml lists: every
-# supported target (hakari cannot read .cargo/config.toml, so the list stands twice).
-hakari_platforms=$(sed -n '/^platforms = \[/,/^\]/s/^ *"\([^"]*\)",*$/\1/p' .config/hakari.toml | sort)
-if [ -n "$hakari_platforms" ] && [ "$hakari_platforms" = "$(targets | sort)" ]; then
-  pass ".config/hakari.toml unifies features for every target of .cargo/config.toml"
-else fail ".config/hakari.toml platforms ($(words <<<"$hakari_platforms")) differ from .cargo/config.toml ($(targets | words))"; fi
-
 # Building one package after another must not rebuild shared dependencies: on every target,
 # every dependency the CLI, the server and the addon share must have the same features in each
 # (the workspace-hack crate unifies them; cargo-hakari keeps it current).
@@ -261,19 +247,6 @@ if linked=$(TACHIKOMA_MINGW_LINKER="$nolinker/echo-linker" scripts/mingw-linker.
 else fail "mingw-linker: ran the linker as: ${linked:-nothing}"; fi
 expect_failure "mingw-linker: a response file is refused" 1 "response file (@$nolinker/args)" \
   env TACHIKOMA_MINGW_LINKER="$nolinker/echo-linker" scripts/mingw-linker.sh "@$nolinker/args"
-
-# README's table of platform floors states the floors the build and the checks use (the one
-# place for a user to read them; Cargo.toml, .cargo/config.toml and the napi feature are the one
-# place they are written).
-floors_table=$(sed -n '/^### Platform floors$/,/^## /p' README.md | grep '^| ')
-windows_floor=$(platform_floor windows)
-for floor in "glibc $(platform_floor glibc)" "macOS $(config_env MACOSX_DEPLOYMENT_TARGET)" \
-  "Windows ${windows_floor%.0}" "Node-API $(node_api_floor)"; do
-  # The floor column: the floor, or the floor and a remark in brackets.
-  if awk -F ' [|] ' -v floor="$floor" '$2 == floor || index($2, floor " (") == 1 { found = 1 } END { exit !found }' <<<"$floors_table"; then
-    pass "README states the floor: $floor"
-  else fail "README's table of platform floors does not state '$floor' (README.md, \"Platform floors\")"; fi
-done
 
 # The release check's floor check fails a file linked against this machine's glibc (the way
 # before the floor: Debian 12's asks for GLIBC_2.34) and a glibc library shipped as the musl

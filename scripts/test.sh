@@ -27,6 +27,8 @@ case "${1:-}" in
 esac
 
 cd "$(repo_root)"
+# Each stage's start, in seconds since the suite began: the breakdown of its time.
+stage() { log "[${SECONDS} s] $*"; }
 command -v cargo >/dev/null 2>&1 || die "cargo is missing; install Rust with rustup: https://rustup.rs"
 
 # What the suite runs, each from scripts/tools.txt at its pinned version, and every target's
@@ -49,23 +51,15 @@ for target in "${all_targets[@]}"; do
   case "$target" in *-linux-musl) ensure_unpacked "$mode" "musl-node-${target%%-*}" >/dev/null ;; esac
 done
 
-log "rustfmt"
-cargo fmt --all -- --check
-log "clippy"
-cargo clippy --locked --workspace --all-targets --profile ci -- -D warnings
-log "rustdoc, warnings are errors (the flake's doc check: crane's cargoDoc)"
-RUSTDOCFLAGS="--deny warnings" cargo doc --locked --workspace --no-deps --profile ci
-log "workspace-hack: up to date (cargo hakari)"
-cargo hakari generate --diff
-cargo hakari manage-deps --dry-run
-cargo hakari verify
-log "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
+stage "the static checks: rustfmt, clippy, rustdoc, the workspace-hack, shellcheck, Nix (cargo xtask lint)"
+cargo xtask lint
+stage "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
 cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings
 cargo hack clippy --locked -p tachikoma-backends --feature-powerset --exclude-features all-backends \
   --profile ci -- -D warnings
-log "cargo-deny: licenses, bans, sources"
+stage "cargo-deny: licenses, bans, sources"
 cargo deny --locked check licenses bans sources
-log "cargo-deny: advisories"
+stage "cargo-deny: advisories"
 if advisories=$(cargo deny --locked check advisories 2>&1); then
   log "no known advisories"
 elif grep -F "failed to fetch advisory database" <<<"$advisories" >/dev/null; then
@@ -75,32 +69,11 @@ else
   printf '%s\n' "$advisories" >&2
   die "cargo deny found advisories"
 fi
-log "shellcheck"
-mapfile -t shell_scripts < <(git ls-files -- 'scripts/*.sh' 'nix/*.sh' '.ci/*')
-shellcheck -x -S style "${shell_scripts[@]}"
-# Each script on its own too, as an editor or another CI lints it (one file, no -x): a variable
-# that only a sourced file reads must not look unused there. (Given together, shellcheck follows
-# lib.sh as one of its inputs and would not see it.)
-for script in "${shell_scripts[@]}"; do shellcheck -S warning "$script"; done
-log "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
+stage "GitHub workflows: actionlint (with shellcheck on every run: script), zizmor"
 actionlint
 zizmor --offline --quiet --persona=auditor .github/workflows
-log "nix: parse, format, dead code, matrix, logic tests (no nixpkgs here: nothing is built)"
-mapfile -t nix_files < <(git ls-files -- '*.nix')
-# Pure evaluation needs no Nix store: the dummy store lets a user without a Nix daemon or
-# /nix write access (a CI runner's user, with Debian's nix-bin) evaluate too.
-for file in "${nix_files[@]}"; do nix-instantiate --store dummy:// --parse "$file" >/dev/null; done
-nixpkgs-fmt --check "${nix_files[@]}"
-deadnix --fail "${nix_files[@]}"
+stage "nix: the flake ships the binaries the scripts do"
 nix_eval() { nix --extra-experimental-features nix-command --store dummy:// eval "$@"; }
-# The matrix the flake and scripts/nix-build.sh read evaluates (nix/tests.nix checks its names).
-nix_eval --json --file nix/matrix.nix >/dev/null
-nix_eval --raw --file nix/tests.nix
-# The flake instantiates nixpkgs once per target per system (4 on each Linux, 1 on the Mac),
-# counted through the fake `import nixpkgs` (nix/tests/instantiations.nix forces every output).
-instantiations=$(TACHIKOMA_TRACE_NIXPKGS=1 nix_eval --raw --file nix/tests/instantiations.nix 2>&1 >/dev/null |
-  grep -c '^trace: fake-nixpkgs: instantiated' || true)
-[ "$instantiations" = 9 ] || die "nix: nixpkgs instantiated $instantiations times for 2 x 4 Linux targets and 1 x 1 macOS (want 9)"
 # The shipped binaries and their features stand in scripts/lib.sh and nix/packages.nix (Nix can
 # neither read shell nor run cargo while evaluating).
 nix_shipped=$(nix_eval --raw --file nix/tests/shipped-packages.nix)
@@ -112,12 +85,12 @@ done)
 $nix_shipped
 but scripts/lib.sh's shipped_binaries, with cargo's features and version_json_args:
 $scripts_shipped"
-log "workspace tests"
+stage "workspace tests"
 cargo nextest run --locked --workspace --cargo-profile ci
-log "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
+stage "workspace tests of optional features: mimalloc, hot-reload, debug-logging"
 cargo nextest run --locked --cargo-profile ci -p tachikoma-common-core -p tachikoma-server \
   --features tachikoma-common-core/mimalloc,tachikoma-server/dev
-log "tests of tachikoma-common-core on x86_64 musl, release profile (its own memcpy, optimized as shipped)"
+stage "tests of tachikoma-common-core on x86_64 musl, release profile (its own memcpy, optimized as shipped)"
 cargo nextest run --locked --cargo-profile release --target x86_64-unknown-linux-musl -p tachikoma-common-core
 mapfile -t memcpy_objects < <(find target/x86_64-unknown-linux-musl/release/build -name libtachikoma_memcpy.a)
 [ ${#memcpy_objects[@]} -gt 0 ] || die "no libtachikoma_memcpy.a was built for x86_64 musl"
@@ -127,9 +100,9 @@ for object in "${memcpy_objects[@]}"; do
   ! objdump -dr "$object" | grep -E 'R_X86_64_(PLT32|PC32|GOTPCREL)' ||
     die "$object calls a function: a memcpy must call nothing"
 done
-log "the release as it ships: every target built, run and checked, with its SBOMs"
+stage "the release as it ships: every target built, run and checked, with its SBOMs"
 scripts/check-release.sh
-log "nix/check-static-binary.sh, the Nix check dist-musl-static's script, on these dist binaries"
+stage "nix/check-static-binary.sh, the Nix check dist-musl-static's script, on these dist binaries"
 # The dynamic glibc binary gets the expectation it meets (its own target): only its program
 # interpreter can make the check refuse it, and it must say so.
 reports() { resolved_features "$1" "$2" | jq -Rc --arg target "$2" 'split(",") | [$target, "dist", map(select(. != ""))]'; }
@@ -144,14 +117,14 @@ while read -r package binary; do
   grep -F "dynamically linked" <<<"$refusal" >/dev/null ||
     die "nix/check-static-binary.sh refused the glibc $binary for another reason than its interpreter: $refusal"
 done < <(shipped_binaries)
-log "the release archives as users unpack them, run on this machine (natively, qemu, Wine)"
+stage "the release archives as users unpack them, run on this machine (natively, qemu, Wine)"
 for target in "${all_targets[@]}"; do
   if can_run "$target"; then scripts/check-archive.sh "$target"; fi
 done
-log "build-script tests"
+stage "build-script tests"
 scripts/check-scripts.sh
-log "the build under its users' conditions (cargo configs, a Nix shell, git failing, tool versions, every option)"
+stage "the build under its users' conditions (cargo configs, a Nix shell, git failing, tool versions, every option)"
 scripts/check-conditions.sh
-log "reproducible dist build"
+stage "reproducible dist build"
 scripts/check-reproducible.sh x86_64-unknown-linux-musl x86_64-unknown-linux-gnu x86_64-pc-windows-gnu aarch64-apple-darwin
-log "all tests passed"
+stage "all tests passed"
