@@ -54,8 +54,6 @@ craneLib.devShell (
       cargo-hakari
       cargo-deny
       cargo-audit
-      cargo-auditable
-      cargo-cyclonedx
       rust-audit-info
       jq
       # scripts/check-sbom.py's validator (the scripts put it in a virtual environment of their own)

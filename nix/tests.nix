@@ -659,8 +659,6 @@ let
         "cargo-hakari"
         "cargo-deny"
         "cargo-audit"
-        "cargo-auditable"
-        "cargo-cyclonedx"
         "rust-audit-info"
         "jq"
         "python3-env"

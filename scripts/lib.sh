@@ -555,7 +555,9 @@ build_record() {
   for program in cargo-auditable cargo-cyclonedx $(target_tools "$target"); do
     row=$(tool_row "$program") || continue
     read -r _ package version _ <<<"$row"
-    [ "$version" = - ] || tools+=("$package $(used_tool_version "$program")")
+    # (A Nix shell's own Zig is nixpkgs', not PyPI's package: named as the program.)
+    if nix_shell_toolchain "$program"; then tools+=("$program $(used_tool_version "$program")")
+    elif [ "$version" != - ]; then tools+=("$package $version"); fi
   done
   # The archives are written by Python's zlib (scripts/make-archive.py).
   tools+=("$("$(tools_python)" -c 'import sys, zlib; print("python", sys.version.split()[0]); print("zlib", zlib.ZLIB_RUNTIME_VERSION)')")
