@@ -51,7 +51,7 @@ for target in "${all_targets[@]}"; do
   case "$target" in *-linux-musl) ensure_unpacked "$mode" "musl-node-${target%%-*}" >/dev/null ;; esac
 done
 
-stage "the static checks: rustfmt, clippy, rustdoc, the workspace-hack, shellcheck, Nix (cargo xtask lint)"
+stage "cargo xtask lint (its stages below)"
 cargo xtask lint
 stage "features: each one alone, and every combination of the backends (clippy, warnings are errors)"
 cargo hack clippy --locked --workspace --each-feature --profile ci -- -D warnings

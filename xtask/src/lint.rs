@@ -1,13 +1,14 @@
-//! `cargo xtask lint` (the suite's static checks) and `cargo xtask quick` (the edit loop: those
-//! and the unit tests). Each runs the tools scripts/test.sh installs at their pinned versions
+//! `cargo xtask lint` (static checks of the suite) and `cargo xtask quick` (the edit loop: those
+//! and the tests but the nested builds'). Each runs the tools scripts/test.sh installs at their pinned versions
 //! (scripts/tools.txt); a tool's own message reaches the user, then which command failed.
 
 use std::ffi::OsStr;
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
-use anyhow::{anyhow, ensure, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 
 /// How often the flake instantiates nixpkgs, counted through the fake `import nixpkgs`
 /// (nix/tests/instantiations.nix forces every output): once per target per system, 4 on each of
@@ -124,17 +125,12 @@ fn nix(root: &Path) -> Result<()> {
         .stdout(Stdio::null()))?;
     run(nix_eval(root).args(["--raw", "--file", "nix/tests.nix"]))?;
     eprintln!();
-    let traced = nix_eval(root)
-        .args(["--raw", "--file", "nix/tests/instantiations.nix"])
-        .env("TACHIKOMA_TRACE_NIXPKGS", "1")
-        .stdout(Stdio::null())
-        .output()
-        .map_err(|error| spawn_error("nix", error))?;
-    ensure!(
-        traced.status.success(),
-        "nix eval of nix/tests/instantiations.nix failed: {}",
-        String::from_utf8_lossy(&traced.stderr).trim_end()
-    );
+    let traced = output_of(
+        nix_eval(root)
+            .args(["--raw", "--file", "nix/tests/instantiations.nix"])
+            .env("TACHIKOMA_TRACE_NIXPKGS", "1")
+            .stdout(Stdio::null()),
+    )?;
     let instantiations = count_instantiations(&String::from_utf8_lossy(&traced.stderr));
     ensure!(
         instantiations == NIXPKGS_INSTANTIATIONS,
@@ -167,19 +163,10 @@ fn nix_eval(root: &Path) -> Command {
 fn tracked_files(root: &Path, patterns: &[&str]) -> Result<Vec<String>> {
     let mut git = command(root, "git");
     git.arg("-c")
-        .arg(format!("safe.directory={}", root.display()))
+        .arg(format!("safe.directory={}", git_path(root)?))
         .args(["ls-files", "-z", "--"])
         .args(patterns);
-    let listed = git
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|error| spawn_error("git", error))?;
-    ensure!(
-        listed.status.success(),
-        "`{}` failed ({}; git's message is above)",
-        shown(&git),
-        listed.status
-    );
+    let listed = output_of(git.stderr(Stdio::inherit()))?;
     let listed =
         String::from_utf8(listed.stdout).context("git listed a file name that is not UTF-8")?;
     Ok(listed
@@ -195,12 +182,26 @@ fn command(root: &Path, program: impl AsRef<OsStr>) -> Command {
     command
 }
 
-/// Cargo as it runs xtask (the toolchain of rust-toolchain.toml), else cargo from PATH.
+/// Cargo as it runs xtask (the toolchain of rust-toolchain.toml), else cargo from PATH, without
+/// the variables cargo set for xtask (which would make it rebuild ring and what is above it).
 fn cargo(root: &Path) -> Command {
-    command(
+    let mut cargo = command(
         root,
         std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
-    )
+    );
+    crate::cargo_env::remove_per_package_variables(&mut cargo);
+    cargo
+}
+
+/// A directory as git compares it in safe.directory: the real path (symbolic links resolved),
+/// with forward slashes (Git for Windows' `C:/Users/...`).
+fn git_path(dir: &Path) -> Result<String> {
+    let real =
+        std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let real = real.to_string_lossy();
+    // Windows' canonical form is a verbatim path (\\?\C:\...), which git does not use.
+    let real = real.strip_prefix(r"\\?\").unwrap_or(&real);
+    Ok(real.replace('\\', "/"))
 }
 
 /// Runs the command, its output the user's; fails naming the command.
@@ -215,6 +216,25 @@ fn run(command: &mut Command) -> Result<()> {
         shown(command)
     );
     Ok(())
+}
+
+/// Runs the command for what it prints; on failure, what it printed on stderr (unless inherited)
+/// goes to the user's, and the error names the command.
+fn output_of(command: &mut Command) -> Result<Output> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
+        .output()
+        .map_err(|error| spawn_error(&program, error))?;
+    if !output.status.success() {
+        // (Best effort: the error below says what failed either way.)
+        let _ = std::io::stderr().write_all(&output.stderr);
+        bail!(
+            "`{}` failed ({}; its message is above)",
+            shown(command),
+            output.status
+        );
+    }
+    Ok(output)
 }
 
 fn spawn_error(program: &str, error: std::io::Error) -> anyhow::Error {
@@ -249,13 +269,47 @@ mod tests {
 
     #[test]
     fn a_failing_command_is_named_as_typed() {
-        let root = std::env::temp_dir();
-        let error = run(command(&root, "sh").args(["-c", "exit 3", "a b"]))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            error,
-            "`sh -c 'exit 3' 'a b'` failed (exit status: 3; its message is above)"
+        let mut failing = cargo(&std::env::temp_dir());
+        failing.args(["--no-such-option", "a b"]);
+        let error = run(&mut failing).unwrap_err().to_string();
+        let typed = shown(&failing);
+        assert!(typed.ends_with(" --no-such-option 'a b'"), "{typed}");
+        assert!(
+            error.starts_with(&format!("`{typed}` failed ("))
+                && error.ends_with("; its message is above)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn cargo_runs_without_the_variables_cargo_set_for_xtask() {
+        // cargo sets CARGO_MANIFEST_DIR for this test process, as for `cargo xtask`.
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+        let removed: Vec<_> = cargo(Path::new("."))
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.to_owned())
+            .collect();
+        assert!(
+            removed.iter().any(|key| key == "CARGO_MANIFEST_DIR"),
+            "{removed:?}"
+        );
+        assert!(
+            removed.iter().any(|key| key == "CARGO_PKG_NAME"),
+            "{removed:?}"
+        );
+    }
+
+    #[test]
+    fn git_paths_are_real_and_use_forward_slashes() {
+        let dir = std::env::temp_dir().join(format!("xtask git path {}", std::process::id()));
+        std::fs::create_dir_all(dir.join("real")).unwrap();
+        let path = git_path(&dir.join("real").join("..").join("real"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let path = path.unwrap();
+        assert!(
+            path.ends_with("/real") && !path.contains('\\') && !path.contains(".."),
+            "{path}"
         );
     }
 
@@ -289,7 +343,10 @@ mod tests {
         let outside = tracked_files(Path::new("/"), &["*.nix"])
             .unwrap_err()
             .to_string();
-        assert!(outside.contains("git's message is above"), "{outside}");
+        assert!(
+            outside.contains("failed (") && outside.contains("its message is above"),
+            "{outside}"
+        );
     }
 
     #[test]

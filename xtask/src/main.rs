@@ -4,6 +4,8 @@
 //! (`tidy`, run by `cargo nextest run -p xtask`). The build logic moves here from `scripts/`
 //! (issue 22); so far: the typed model of the workspace, and the suite's static checks.
 
+#[path = "../../crates/tachikoma-test-harness/src/cargo_env.rs"]
+mod cargo_env;
 mod lint;
 mod workspace;
 
@@ -20,7 +22,7 @@ Commands:
   quick       the edit loop: lint, then the workspace's tests but the nested builds'
   lint        rustfmt, clippy and rustdoc (warnings are errors), the workspace-hack (cargo
               hakari), shellcheck, and the Nix files (parse, format, dead code, evaluated
-              against nix/tests' fakes): the suite's static checks
+              against nix/tests' fakes); scripts/test.sh runs it, and more static checks
   workspace   the workspace as the build sees it, as JSON: version, profiles, supported targets
               with their settings, platform floors (Cargo.toml, .cargo/config.toml)
 
@@ -56,7 +58,7 @@ fn print_workspace() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An error as the user reads it: every cause, one per line, and a non-zero exit.
+/// An error as the user reads it: the error and its causes (`: `-separated), and a non-zero exit.
 fn report(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,8 @@
 //!
 //! Everything here panics with a message saying what failed: these are test helpers.
 
+mod cargo_env;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -224,24 +226,8 @@ impl CargoBuild {
             // A nested build must not inherit the outer test build's compiler wrappers or flags.
             .env_remove("RUSTC_WRAPPER")
             .env_remove("RUSTC_WORKSPACE_WRAPPER");
-        // Nor the variables cargo set for this test process: crates that read e.g.
-        // CARGO_MANIFEST_DIR (ring) would see a changed value and rebuild.
-        const PER_PACKAGE: [&str; 6] = [
-            "CARGO_MANIFEST_",
-            "CARGO_PKG_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-            "CARGO_PRIMARY_PACKAGE",
-            "CARGO_TARGET_TMPDIR",
-        ];
-        for (key, _) in std::env::vars_os() {
-            if PER_PACKAGE
-                .iter()
-                .any(|prefix| key.to_string_lossy().starts_with(prefix))
-            {
-                command.env_remove(key);
-            }
-        }
+        // Nor the variables cargo set for this test process.
+        cargo_env::remove_per_package_variables(&mut command);
         for (key, value) in &self.env {
             match value {
                 Some(value) => command.env(key, value),
