@@ -253,7 +253,8 @@ make_sbom() {
       | .metadata.component.properties = ((.metadata.component.properties // [])
           + ($floors | to_entries | map({name: "tachikoma:floor:\(.key)", value: (.value | tostring)})))
     ' --arg root "$(native_path "$(pwd -P)")" "crates/$package/$name.json" >"$out" || status=$?
-  rm -f crates/*/"$name".json
+  # cargo-cyclonedx writes one beside every workspace member's manifest (crates/*, xtask/).
+  find . -path ./target -prune -o -name "$name.json" -type f -exec rm -f {} +
   [ $status -eq 0 ] || return $status
   jq -e '.components | length > 0' "$out" >/dev/null ||
     die "the SBOM of $package for $target lists no crate: cargo's messages named nothing compiled for $target"
