@@ -127,18 +127,41 @@ fn readme_states_every_platform_floor() {
     }
 }
 
-/// The targets of a Markdown file's inline links (`[text](target)`), without `#fragment`s; web
-/// addresses left out.
-fn link_targets(markdown: &str) -> Vec<&str> {
-    markdown
-        .split("](")
-        .skip(1)
-        .filter_map(|rest| rest.split_once(')').map(|(target, _)| target))
-        .map(|target| target.split('#').next().unwrap_or(target))
-        .filter(|target| {
-            !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:")
-        })
-        .collect()
+/// The targets of a Markdown file's links, inline (`[text](target "title")`, `<target>` too) and
+/// reference definitions (`[name]: target`), without `#fragment`s; web addresses and what is in
+/// code (fenced blocks, `spans`) left out.
+fn link_targets(markdown: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    let mut fenced = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        // Text outside code spans: every other piece between backticks.
+        let text: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        let definition = text
+            .trim_start()
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("]:"))
+            .map(|(_, target)| target.trim_start());
+        let inline = text
+            .split("](")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(')').map(|(target, _)| target));
+        for target in definition.into_iter().chain(inline) {
+            let target = target.split_whitespace().next().unwrap_or("");
+            let target = target.trim_start_matches('<').trim_end_matches('>');
+            let target = target.split('#').next().unwrap_or(target);
+            if !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:") {
+                targets.push(target.to_owned());
+            }
+        }
+    }
+    targets
 }
 
 /// `base/relative` with `.` and `..` resolved in the path alone.
@@ -168,7 +191,7 @@ fn reachable_documents(root: &Path, start: &str) -> (BTreeSet<PathBuf>, Vec<Stri
         let text = read(&root.join(&document)).unwrap_or_else(|error| panic!("{error:#}"));
         let dir = document.parent().unwrap_or(Path::new(""));
         for target in link_targets(&text) {
-            let linked = join_normalized(dir, target);
+            let linked = join_normalized(dir, &target);
             if !root.join(&linked).exists() {
                 broken.push(format!("{}: {target}", document.display()));
             } else if linked
@@ -211,9 +234,18 @@ fn every_document_is_reachable_from_readme() {
 
 #[test]
 fn links_are_found_resolved_and_followed() {
-    let markdown =
-        "See [a](docs/a.md#part), [web](https://example.com/x.md), [b](../b.md) and [c](./c.json).";
-    assert_eq!(link_targets(markdown), ["docs/a.md", "../b.md", "./c.json"]);
+    let markdown = "See [a](docs/a.md#part), [web](https://example.com/x.md), [b](../b.md \"B\") and [c](<./c.json>).
+Not `[code](docs/in-code.md)`; [d][ref].
+
+```sh
+echo [fenced](docs/fenced.md)
+```
+[ref]: docs/d.md
+";
+    assert_eq!(
+        link_targets(markdown),
+        ["docs/a.md", "../b.md", "./c.json", "docs/d.md"]
+    );
     assert_eq!(
         join_normalized(Path::new("docs"), "../README.md"),
         PathBuf::from("README.md")
