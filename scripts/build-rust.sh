@@ -48,7 +48,8 @@ and ci when installed.
 
 The dist profile builds with cargo-auditable (each binary carries its dependency list), also
 builds the Node addon where one ships (tachikoma.<napi-rs platform>.node: every target but
-Windows GNU; for musl, linked against musl's libc.so as Node on Alpine loads it), and writes the release to target/distrib/: per target an archive
+Windows GNU; for musl, linked against musl's libc.so as Node on Alpine loads it), and writes the
+release to target/distrib/: per target an archive
 tachikoma-<version>-<target>.tar.gz (.zip for Windows) with the binaries, the addon, README.md
 and LICENSE, its .sha256, a CycloneDX SBOM per binary and addon
 (tachikoma-<version>-<target>-<file>.cdx.json: the crates compiled in, Rust's std, and musl or
@@ -159,7 +160,7 @@ build() {
       variables+=("MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-$(config_env MACOSX_DEPLOYMENT_TARGET)}")
     # Zig is this target's compiler and linker; a per-target one of the environment (a Nix
     # shell's, linked against its own newer glibc) would win over cargo-zigbuild's.
-    for variable in "CC_${target//-/_}" "CXX_${target//-/_}" "CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER"; do
+    for variable in "CC_${target//-/_}" "CXX_${target//-/_}" "$(target_variable "$target" linker)"; do
       [ -z "${!variable:-}" ] || { log "$variable=${!variable} left out: Zig builds $target"; unset+=(-u "$variable"); }
     done
   fi
@@ -183,7 +184,7 @@ build() {
       # GNU ld orders the import table by its input files' paths: scripts/mingw-linker.sh makes
       # the target directory's relative, so the bytes do not depend on the checkout's place.
       if $reproducible; then
-        variable=CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER
+        variable=$(target_variable "$target" linker)
         variables+=("TACHIKOMA_MINGW_LINKER=$(target_setting "$target" linker)" "$variable=$(repo_root)/scripts/mingw-linker.sh")
       fi ;;
   esac

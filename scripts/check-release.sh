@@ -22,10 +22,10 @@ musl's libc.so); PE: x86_64, subsystem version, Windows' DLLs only; Mach-O: arch
 macOS, UUID, valid signature, system libraries only; an addon: Node-API functions), stripped and
 free of build-machine paths; each SBOM and build record states the floors; each SBOM is valid
 CycloneDX 1.5 and lists exactly the crates cargo tree says are compiled in, and Rust's std, musl
-or MinGW-w64 where linked in (Zig's runtime in what Zig links for Linux); the embedded cargo-auditable list omits none; each build record
-names the commit, toolchain, pinned tools and C toolchain packages, and its pre-check
-(build-rust.sh --check-record) passes here and fails for a changed package version. Needs the targets' prerequisites (scripts/test.sh installs
-them). Ends with 'N passed, N failed'.
+or MinGW-w64 where linked in (Zig's runtime in what Zig links for Linux); the embedded
+cargo-auditable list omits none; each build record names the commit, toolchain, pinned tools and
+C toolchain packages, and its pre-check (build-rust.sh --check-record) passes here and fails for
+a changed package version. Needs the targets' prerequisites (scripts/test.sh installs them). Ends with 'N passed, N failed'.
 USAGE
 }
 case "${1:-}" in
@@ -108,7 +108,6 @@ check_format() {
   if grep -a -q -F -e "$(pwd -P)" -e "$HOME/" "$path"; then fail "$target $name: holds a path of the build machine"
   else pass "$target $name: holds no path of the build machine"; fi
 }
-
 
 # check_node_api TARGET NAME PATH: the Node-API functions the addon calls are all in the Node-API
 # floor (node_api_floor), by the Node project's table of functions per version (node-api-headers'
@@ -271,7 +270,6 @@ check_record() {
   else fail "$target: --check-record with another ${package:-(no package)} version: exit $code, $stderr"; fi
   rm -f "$edited"
 }
-
 
 # The release directory holds exactly what a release publishes, with checksums that verify.
 check_release_dir() {

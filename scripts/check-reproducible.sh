@@ -120,7 +120,7 @@ for target in "${build_targets[@]}"; do
   # A Nix shell sets a compiler and linker for its glibc targets too, which Zig must replace.
   case "$(cargo_build_command "$target") $target" in
     "zigbuild "*-linux-gnu)
-      nix_like+=("CC_$triple=$(command -v cc)" "CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER=$(command -v cc)") ;;
+      nix_like+=("CC_$triple=$(command -v cc)" "$(target_variable "$target" linker)=$(command -v cc)") ;;
   esac
   [ "$(cargo_build_command "$target")" = build ] || continue
   compiler=$(config_env "CC_$triple")
@@ -129,7 +129,7 @@ for target in "${build_targets[@]}"; do
   archiver=$(config_env "AR_$triple")
   [ -z "$archiver" ] || nix_like+=("AR_$triple=$(command -v "$archiver")")
   linker=$(target_setting "$target" linker)
-  [ -z "$linker" ] || nix_like+=("CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_LINKER=$(command -v "$linker")")
+  [ -z "$linker" ] || nix_like+=("$(target_variable "$target" linker)=$(command -v "$linker")")
 done
 # The outsider's sccache server listens on a port of its own: a developer's own server (on the
 # default port) must neither serve this build nor answer for it below.

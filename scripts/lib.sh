@@ -297,12 +297,15 @@ make_archive() {
   (cd "$distrib" && sha256sum --text -- "$archive" >"$archive.sha256")
 }
 
+# The name of cargo's environment variable for TARGET's KEY: CARGO_TARGET_<TRIPLE>_<KEY>.
+target_variable() { echo "CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$1")_$(tr 'a-z-' 'A-Z_' <<<"$2")"; }
+
 # A target's setting as cargo sees it, as words: `linker` gives the linker, `runner` the runner
 # command and its arguments. The environment (CARGO_TARGET_<TRIPLE>_<KEY>, as a Nix dev shell
 # sets it) outranks .cargo/config.toml, as it does for cargo.
 target_setting() {
   local target=$1 key=$2 variable
-  variable=CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$target")_$(tr 'a-z-' 'A-Z_' <<<"$key")
+  variable=$(target_variable "$target" "$key")
   if [ -n "${!variable:-}" ]; then
     echo "${!variable}"
     return
@@ -355,12 +358,18 @@ zig_target() {
   case "$1" in *-linux-gnu) echo "$1.$(platform_floor glibc)" ;; *) echo "$1" ;; esac
 }
 
+# The workspace's manifests as cargo reads them (`cargo metadata --no-deps`); cargo's own message
+# first when it fails.
+workspace_metadata() {
+  cargo metadata --no-deps --format-version 1 --manifest-path "$(repo_root)/Cargo.toml" ||
+    die "cargo metadata failed (its message is above)"
+}
+
 # The platform floor KEY (glibc, windows) of Cargo.toml's [workspace.metadata.floors]: the
 # oldest system the release files run on (README, "Platform floors").
 platform_floor() {
   local metadata
-  metadata=$(cargo metadata --no-deps --format-version 1 --manifest-path "$(repo_root)/Cargo.toml") ||
-    die "cargo metadata failed (its message is above)"
+  metadata=$(workspace_metadata)
   jq -r -e --arg key "$1" '.metadata.floors[$key] // empty' <<<"$metadata" ||
     die "Cargo.toml's [workspace.metadata.floors] has no $1"
 }
@@ -369,8 +378,7 @@ platform_floor() {
 # crate (Cargo.toml), and so the oldest Node-API a Node must have to load it.
 node_api_floor() {
   local metadata
-  metadata=$(cargo metadata --no-deps --format-version 1 --manifest-path "$(repo_root)/Cargo.toml") ||
-    die "cargo metadata failed (its message is above)"
+  metadata=$(workspace_metadata)
   jq -e '[.packages[] | select(.name == "tachikoma-native") | .dependencies[] | select(.name == "napi")
       | .features[] | capture("^napi(?<n>[0-9]+)$").n | tonumber] | max' <<<"$metadata" ||
     die "tachikoma-native asks the napi crate for no napiN feature (Cargo.toml)"
@@ -396,9 +404,10 @@ target_floors() {
 at_most() { [ "$(printf '%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$2" ]; }
 
 # check_elf_floor TARGET NAME PATH KIND (binary or addon), by pass/fail: a Linux file asks no
-# more of its system than the floor (target_floors): a glibc one, no glibc symbol version newer than the floor's, glibc's own
-# libraries only and (an executable) glibc's loader; a musl binary, nothing at all (static); the
-# musl addon, musl's libc alone (which is musl's loader, in Node's process), never glibc's.
+# more of its system than the floor (target_floors): a glibc one, no glibc symbol version newer
+# than the floor's, glibc's own libraries only and (an executable) glibc's loader; a musl binary,
+# nothing at all (static); the musl addon, musl's libc alone (which is musl's loader, in Node's
+# process), never glibc's.
 check_elf_floor() {
   local target=$1 name=$2 path=$3 kind=$4 needed interp newest floor want_interp="" allowed extra
   needed=$(readelf -d -W "$path" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]$/\1/p' | LC_ALL=C sort | words)
